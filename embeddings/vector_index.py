@@ -1,0 +1,73 @@
+"""FAISS vector indexes behind one small interface, chosen by corpus size.
+
+Vectors are L2-normalised, so inner product is cosine similarity. Index files are written
+with FAISS's own binary format (never pickle).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from qa.errors import IndexCorrupt, QAError
+
+INDEX_TYPES = ("flat", "hnsw", "ivf_sq8")
+# Below this many vectors exact search is fast enough (a few ms) and has perfect recall.
+AUTO_FLAT_LIMIT = 200_000
+AUTO_HNSW_LIMIT = 2_000_000
+
+
+def choose_index_type(n_vectors: int, requested: str = "auto") -> str:
+    if requested != "auto":
+        if requested not in INDEX_TYPES:
+            raise QAError(f"Unknown index type {requested!r}; choose one of auto, {', '.join(INDEX_TYPES)}.")
+        return requested
+    if n_vectors < AUTO_FLAT_LIMIT:
+        return "flat"
+    return "hnsw" if n_vectors < AUTO_HNSW_LIMIT else "ivf_sq8"
+
+
+def build_faiss_index(vectors: np.ndarray, index_type: str = "flat") -> faiss.Index:
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dim = vectors.shape if vectors.ndim == 2 else (0, 0)
+    if index_type == "flat" or n == 0:
+        index = faiss.IndexFlatIP(dim or 1)
+    elif index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    elif index_type == "ivf_sq8":
+        n_lists = max(1, min(int(4 * np.sqrt(n)), n // 39))
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFScalarQuantizer(quantizer, dim, n_lists, faiss.ScalarQuantizer.QT_8bit,
+                                              faiss.METRIC_INNER_PRODUCT)
+        sample = vectors[np.random.default_rng(0).choice(n, min(n, 256 * n_lists), replace=False)]
+        index.train(sample)
+        index.nprobe = max(1, min(n_lists, 32))
+    else:
+        raise QAError(f"Unknown index type {index_type!r}.")
+    if n:
+        index.add(vectors)
+    return index
+
+
+def save_faiss_index(index: faiss.Index, path: Path) -> None:
+    faiss.write_index(index, str(path))
+
+
+def load_faiss_index(path: Path) -> faiss.Index:
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError as exc:
+        raise IndexCorrupt(f"The vector index {path} cannot be read ({exc}). Rebuild it with `qa index`.") from exc
+
+
+def search(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``k`` (scores, row ids) for one query vector; ids of -1 are dropped."""
+    if index.ntotal == 0 or k <= 0:
+        return np.zeros(0, np.float32), np.zeros(0, np.int64)
+    scores, ids = index.search(np.asarray(query, np.float32).reshape(1, -1), min(k, index.ntotal))
+    keep = ids[0] >= 0
+    return scores[0][keep], ids[0][keep]

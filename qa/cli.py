@@ -1,0 +1,147 @@
+"""The ``qa`` command: a thin shell over the public Python API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from qa.errors import QAError
+from qa.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("qa").setLevel(logging.INFO)
+    try:
+        return args.run(args) or 0
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Cited answers from your news articles.")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="index files or folders of articles (.txt .md .html .jsonl)")
+    p.add_argument("paths", nargs="+", type=Path)
+    _index_option(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=_index)
+
+    p = sub.add_parser("ask", help="answer a question with cited passages")
+    p.add_argument("question")
+    _index_option(p)
+    p.add_argument("-k", type=int, default=None, help="number of passages (default 5)")
+    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default=None)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=_ask)
+
+    p = sub.add_parser("eval", help="evaluate retrieval and answers against a gold file")
+    p.add_argument("--gold", type=Path, required=True, help="JSON lines: gold-set or FacQA-style lines")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--index", type=Path, default=None, help="evaluate this index")
+    group.add_argument("--corpus", type=Path, action="append", help="build a temporary index from these (repeatable)")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default=None)
+    p.add_argument("--split", default=None, help="only gold lines whose 'split' is this (e.g. valid)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--report", type=Path, default=None, help="write a markdown report here")
+    p.set_defaults(run=_eval)
+
+    p = sub.add_parser("serve", help="start the chat page in the browser")
+    _index_option(p)
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(run=_serve)
+    return parser
+
+
+def _index_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", type=Path, default=None,
+                   help="index folder (default: $NEWSQA_INDEX_DIR or ~/.cache/newsqa/index)")
+
+
+def _assistant(args):
+    from qa.assistant import Assistant
+
+    return Assistant(args.index)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if sys.stderr.isatty() or done == total:
+        print(f"\r{stage}: {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+
+def _index(args) -> int:
+    from qa.assistant import Assistant
+
+    assistant = Assistant(args.index, build_default=False)
+    report = assistant.index(args.paths, progress=_progress)
+    for problem in report.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({
+            "index": report.index_dir, "documents": report.documents, "chunks": report.chunks,
+            "embedded_chunks": report.embedded_chunks, "reused_chunks": report.reused_chunks,
+            "added": report.added, "changed": report.changed, "removed": report.removed,
+            "problems": [{"path": p.path, "reason": p.reason} for p in report.problems],
+            "seconds": round(report.seconds, 2)}, ensure_ascii=False))
+    else:
+        print(f"Indexed {report.documents} documents ({report.chunks} chunks; {report.embedded_chunks} embedded, "
+              f"{report.reused_chunks} reused) into {report.index_dir} in {report.seconds:.1f}s. "
+              f"Added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
+              f"skipped {len(report.problems)} file(s).")
+    return 0 if report.documents or not report.problems else 1
+
+
+def _ask(args) -> int:
+    answer = _assistant(args).ask(args.question, k=args.k, mode=args.retriever)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print(answer.text)
+    print()
+    for citation in answer.citations:
+        p = citation.passage
+        label = " | ".join(x for x in (p.title, p.source, p.date) if x)
+        print(f"[{citation.n}] {p.doc_id} [{p.start}:{p.end}] {label}")
+        if citation.also_reported_by:
+            print(f"    also reported by: {', '.join(citation.also_reported_by)}")
+    if answer.abstained:
+        print("Nearest passages:")
+        for p in answer.passages:
+            print(f"  {p.doc_id} [{p.start}:{p.end}] {p.score:.3f}: {p.text[:160]}...")
+    return 0
+
+
+def _eval(args) -> int:
+    from qa.evaluate import evaluate, render_markdown, render_table
+
+    result = evaluate(args.gold, index_dir=args.index, corpus=args.corpus, k=args.k,
+                      mode=args.retriever, split=args.split, limit=args.limit)
+    if args.report:
+        args.report.write_text(render_markdown(result), encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else render_table(result))
+    return 0
+
+
+def _serve(args) -> int:
+    from ui.app import serve
+
+    settings = Settings.from_env(host=args.host, port=args.port)
+    serve(settings, args.index)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

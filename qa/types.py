@@ -1,0 +1,116 @@
+"""Plain dataclasses that flow through the pipeline: files -> documents -> chunks -> passages -> answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article. ``text`` is the text as stored in the index; offsets point into it."""
+
+    id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    dateline: str = ""
+    date: str = ""
+    url: str = ""
+    lang: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a document: ``text == document.text[start:end]`` always holds."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its score and the document's metadata, ready to cite."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+    title: str = ""
+    source: str = ""
+    date: str = ""
+    chunk_id: int = -1
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("chunk_id")
+        data["score"] = round(float(self.score), 4)
+        return data
+
+
+@dataclass
+class Citation:
+    """A numbered passage that supports the answer; ``[n]`` in the answer text points here."""
+
+    n: int
+    passage: Passage
+    also_reported_by: list[str] = field(default_factory=list)
+    highlights: list[tuple[int, int]] = field(default_factory=list)  # cited sentences, document offsets
+    answer_spans: list[tuple[int, int]] = field(default_factory=list)  # the answer itself (date, number...)
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, **self.passage.to_dict(), "also_reported_by": list(self.also_reported_by),
+                "highlights": [list(h) for h in self.highlights],
+                "answer_spans": [list(s) for s in self.answer_spans]}
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation]
+    passages: list[Passage]
+    abstained: bool
+    rewritten_question: str = ""
+
+    def to_dict(self) -> dict:
+        data = {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+        }
+        if self.rewritten_question and self.rewritten_question != self.question:
+            data["rewritten_question"] = self.rewritten_question
+        return data
+
+
+@dataclass
+class Problem:
+    """A file or record that was skipped, with the reason a person can act on."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did."""
+
+    index_dir: str
+    documents: int = 0
+    chunks: int = 0
+    embedded_chunks: int = 0
+    reused_chunks: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0

@@ -1,0 +1,88 @@
+"""Shared fixtures: a small deterministic fake embedder for fast tests, and the real
+multilingual model on the real seeds for the end-to-end tests (marked slow)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from embeddings.models import Embedder, register_embedder  # noqa: E402
+from qa.assistant import Assistant  # noqa: E402
+from qa.lexical import tokenize  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SHARED = REPO.parent / "shared"
+MODEL_CACHE = Path(os.environ.get("NEWSQA_CACHE_DIR", REPO / ".cache" / "newsqa"))
+OUTPUT = REPO / "test-output"
+
+
+class FakeEmbedder(Embedder):
+    """Hashed bag of words: texts sharing words get similar vectors. Deterministic and instant."""
+
+    name = "fake-hash-embedder"
+    fingerprint = "fake:v1"
+    dimension = 64
+    prompts = {"query": "query: ", "passage": "passage: "}
+
+    def __init__(self):
+        self.calls = 0
+        self.embedded = 0
+
+    def embed_batch(self, texts, kind):
+        self.calls += 1
+        self.embedded += len(texts)
+        out = np.zeros((len(texts), self.dimension), np.float32)
+        for row, text in enumerate(texts):
+            for token in tokenize(text) or ["<empty>"]:
+                bucket = int(hashlib.md5(token.encode()).hexdigest()[:8], 16) % self.dimension
+                out[row, bucket] += 1.0
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+register_embedder("fake", lambda cache_dir, device: FakeEmbedder())
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(model="fake", cache_dir=tmp_path / "cache", index_dir=tmp_path / "index",
+                    seeds_dir=SEEDS, progress=False)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def fake_assistant(settings, fake_embedder) -> Assistant:
+    assistant = Assistant(settings.index_dir, settings, fake_embedder)
+    assistant.index([SEEDS])
+    return assistant
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory) -> Settings:
+    return Settings(cache_dir=MODEL_CACHE, index_dir=tmp_path_factory.mktemp("real") / "index",
+                    seeds_dir=SEEDS, progress=False)
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_settings) -> Assistant:
+    assistant = Assistant(real_settings.index_dir, real_settings)
+    assistant.index([SEEDS])
+    return assistant
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    return OUTPUT
