@@ -66,6 +66,7 @@ class SentenceTransformerEmbedder(Embedder):
                 f"Could not load the embedding model {path_or_name!r}: {exc}. Use a local "
                 "sentence-transformers folder, or a hub name on a machine with internet access."
             ) from exc
+        self.source = path_or_name
         self.name = display_name or path_or_name
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimension = int(dimension())

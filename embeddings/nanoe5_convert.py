@@ -227,8 +227,7 @@ def precompiled_charsmap(rules: list[tuple[int, tuple[int, ...]]]) -> bytes:
 
 
 def build_tokenizer(model: PackedModel):
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     ids = model.special_ids
     vocab = [(piece, float(score)) for piece, score in zip(model.pieces, model.scores)]

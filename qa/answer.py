@@ -39,11 +39,12 @@ class Candidate:
 
 
 def compose_answer(question: str, passages: list[Passage], doc_text: Callable[[str], str] | None = None,
-                   rewritten: str = "") -> Answer:
-    """``doc_text(doc_id)`` gives a whole article, used to place undated articles in time."""
+                   rewritten: str = "", in_corpus: Callable[[str], bool] | None = None) -> Answer:
+    """``doc_text(doc_id)`` gives a whole article, used to place undated articles in time;
+    ``in_corpus(term)`` tells whether any article uses a term at all."""
     info = analyse_question(rewritten or question)
     candidates = _candidates(info, passages)
-    if _should_abstain(info, passages, candidates):
+    if _should_abstain(info, passages, candidates, in_corpus or (lambda term: False)):
         return Answer(question, NOT_FOUND, [], passages, True, rewritten)
     chosen = _choose(info, candidates, doc_text, passages)
     return _render(question, info, chosen, passages, rewritten)
@@ -67,20 +68,21 @@ def _candidates(info: QuestionInfo, passages: list[Passage]) -> list[Candidate]:
     return out
 
 
-def _should_abstain(info: QuestionInfo, passages: list[Passage], candidates: list[Candidate]) -> bool:
+def _should_abstain(info: QuestionInfo, passages: list[Passage], candidates: list[Candidate],
+                    in_corpus: Callable[[str], bool]) -> bool:
     if not passages or not candidates:
         return True
-    top = passages[: min(5, len(passages))]
     tokens = set()
-    for passage in top:
+    for passage in passages[:5]:
         tokens.update(tokenize(passage.title + " " + passage.text))
-    # A name or number the question is about, absent from every retrieved passage.
-    if info.key_terms and len(mentioned_terms(info.key_terms, tokens)) < len(info.key_terms):
+    found = set(mentioned_terms(info.key_terms, tokens))
+    missing = [t for t in info.key_terms if t not in found]
+    # A name or number the question is about that no article mentions: the articles cannot
+    # answer it. Names the corpus knows but the passages lack are weaker evidence.
+    if any(not in_corpus(t) for t in missing) or len(missing) > len(info.key_terms) / 2:
         return True
     # The question wants a date/number/name and no retrieved sentence offers one.
-    if info.kind in ("when", "number") and not any(c.spans for c in candidates):
-        return True
-    return False
+    return info.kind in ("when", "number") and not any(c.spans for c in candidates)
 
 
 def _choose(info: QuestionInfo, candidates: list[Candidate], doc_text: Callable[[str], str] | None,

@@ -112,7 +112,8 @@ class Assistant:
         query = rewritten or question
         passages = self.retrieve(query, max(k or self.settings.top_k, 5), mode)
         store = self._store
-        answer = compose_answer(question, passages, lambda doc_id: _doc_text(store, doc_id), rewritten)
+        answer = compose_answer(question, passages, lambda doc_id: _doc_text(store, doc_id), rewritten,
+                                in_corpus=lambda term: term in store.bm25.vocab)
         answer.passages = answer.passages[: (k or self.settings.top_k)]
         return answer
 

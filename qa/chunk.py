@@ -15,7 +15,7 @@ _ABBREVIATIONS = {
     "dr", "prof", "no", "jl", "jln", "st", "mr", "mrs", "ms", "sdr", "ir", "h", "hj", "kh", "drs",
     "dra", "tn", "ny", "bpk", "sen", "gen", "gov", "rep", "vs", "etc", "dll", "dsb", "dst", "tsb",
     "a.n", "u.s", "u.k", "inc", "ltd", "co", "corp", "jr", "sr", "mt", "ft", "lt", "col", "capt",
-    "sgt", "no", "vol", "hal", "tel", "fig", "approx", "e.g", "i.e", "kol", "letjen", "mayjen",
+    "sgt", "vol", "hal", "tel", "fig", "approx", "e.g", "i.e", "kol", "letjen", "mayjen",
     "brigjen", "jend", "kapt", "serka", "pt", "tbk", "cv", "s.h", "m.h", "s.e", "m.m", "ph.d",
 }
 # A sentence ends at . ! ? … (plus closing quotes/brackets) followed by whitespace, or at a newline.

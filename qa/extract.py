@@ -12,12 +12,12 @@ _DAYS = ("senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|monday|tuesday|wedne
          "friday|saturday|sunday")
 _DATE_EXPR = re.compile(
     rf"""(?:
-        (?:(?:pada\s+)?(?:hari\s+)?\b(?:{_DAYS})\b(?:\s*,?\s*\(\s*\d{{1,2}}(?:/\d{{1,2}}){{1,2}}\s*\)
+        (?:(?:pada\s+)?(?:hari\s+)?\b(?:{_DAYS})\b(?:\s*,?\s*\(\s*\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\s*\)
             |\s*,?\s*\(?\d{{1,2}}\s+(?:{_MONTH_NAMES})\b\.?(?:\s+\d{{4}})?\)?)?)
       | \b\d{{1,2}}/\d{{1,2}}/(?:19|20)\d{{2}}\b
       | \(\d{{1,2}}/\d{{1,2}}\)
       | \b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b\.?(?:\s+(?:19|20)\d{{2}})?
-      | \b(?:{_MONTH_NAMES})\b\.?\s+\d{{1,2}}(?:,\s*(?:19|20)\d{{2}})?
+      | \b(?:{_MONTH_NAMES})\b\.?\s+\d{{1,2}}(?!\d)(?:,\s*(?:19|20)\d{{2}})?
       | \b(?:bulan\s+)?(?:{_MONTH_NAMES})\b\.?\s+(?:19|20)\d{{2}}
       | \b(?:pada\s+)?bulan\s+(?:{_MONTH_NAMES})\b
       | \b(?:in\s+)?(?:19|20)\d{{2}}\b

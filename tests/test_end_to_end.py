@@ -1,0 +1,39 @@
+"""The real multilingual model on the real seeds, end to end (slow)."""
+
+import json
+
+import pytest
+
+from qa.cli import main
+
+pytestmark = pytest.mark.slow
+
+LAVROV_DOCS = {"000_ca339fe098fdc454", "002_40a6057ee60a1d58"}
+DATE_WORDS = ("18/10", "19/10/2023", "Rabu", "Kamis", "19 Oktober")
+
+
+@pytest.mark.parametrize("question", ["When did Lavrov visit Pyongyang?", "Kapan Lavrov mengunjungi Pyongyang?"])
+def test_lavrov_visit_is_answered_from_dated_passages(real_assistant, question):
+    answer = real_assistant.ask(question)
+    assert not answer.abstained
+    top3 = answer.passages[:3]
+    dated = {p.doc_id for p in top3 if any(w in p.text for w in DATE_WORDS)}
+    assert dated >= LAVROV_DOCS, [(p.doc_id, p.text[:80]) for p in top3]
+    assert any(w in answer.text for w in DATE_WORDS)
+    for citation in answer.citations:
+        doc = real_assistant.document(citation.passage.doc_id)
+        assert doc.text[citation.passage.start:citation.passage.end] == citation.passage.text
+
+
+def test_unanswerable_question_abstains_with_nearest_passages(real_assistant):
+    answer = real_assistant.ask("What did Lavrov say about Taiwan?")
+    assert answer.abstained and answer.passages
+
+
+def test_cli_json_on_the_default_seed_index(real_settings, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NEWSQA_CACHE_DIR", str(real_settings.cache_dir))
+    monkeypatch.setenv("NEWSQA_INDEX_DIR", str(tmp_path / "default-index"))
+    assert main(["ask", "When did Lavrov visit Pyongyang?", "--json"]) == 0  # builds from seeds/
+    data = json.loads(capsys.readouterr().out)
+    assert {p["doc_id"] for p in data["passages"][:3]} >= LAVROV_DOCS
+    assert data["citations"] and data["citations"][0]["n"] == 1
