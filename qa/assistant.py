@@ -12,7 +12,7 @@ from embeddings.models import Embedder, load_embedder
 from qa.answer import compose_answer
 from qa.errors import IndexNotFound, InvalidQuestion
 from qa.indexer import Progress, build_index
-from qa.retrieve import Retriever, check_mode
+from qa.retrieve import HybridParams, Retriever, check_mode
 from qa.settings import Settings
 from qa.store import IndexStore, current_version
 from qa.types import Answer, Document, IndexReport, Passage
@@ -91,7 +91,9 @@ class Assistant:
             if force or version != self._version or self._store is None:
                 store = IndexStore.open(self.index_dir, self.embedder.fingerprint, self.embedder.name)
                 old, self._store, self._version = self._store, store, version
-                self._retriever = Retriever(store, self.embedder)
+                params = HybridParams(self.settings.lexical_weight, self.settings.answer_type_weight,
+                                      self.settings.diversity_penalty)
+                self._retriever = Retriever(store, self.embedder, params)
                 if old is not None:
                     old.close()
 

@@ -91,6 +91,22 @@ def answer_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
     return []
 
 
+_CALENDAR_DATE = re.compile(
+    rf"\(\s*\d{{1,2}}/\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b"
+    rf"|\b(?:{_MONTH_NAMES})\s+\d{{1,2}}(?!\d)", re.I)
+_MONTH_OR_DAY = re.compile(rf"\b(?:{_DAYS}|{_MONTH_NAMES})\b", re.I)
+
+
+def date_specificity(text: str) -> float:
+    """How precisely ``text`` dates something: 1 for a calendar date (18/10, 19 Oktober),
+    0.6 for a weekday or month, 0.3 for a year or relative date, 0 for none."""
+    if _CALENDAR_DATE.search(text):
+        return 1.0
+    if _MONTH_OR_DAY.search(text):
+        return 0.6
+    return 0.3 if _DATE_EXPR.search(text) else 0.0
+
+
 def mentioned_terms(terms: list[str], text_tokens: set[str]) -> list[str]:
     """The ``terms`` that occur in ``text_tokens``, allowing spelling variants across
     languages (Russia/Rusia, Moscow/Moskow) and Indonesian affixes (Pyongyang-nya)."""

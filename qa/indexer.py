@@ -30,9 +30,9 @@ CHUNKER_VERSION = 1
 Progress = Callable[[str, int, int], None]
 
 
-def embedding_text(doc: Document, chunk: Chunk) -> str:
+def embedding_text(doc: Document, chunk: Chunk, title_prefix: bool = True) -> str:
     """What the model sees for a chunk: the title gives context the chunk may lack."""
-    if doc.title and not chunk.text.startswith(doc.title):
+    if title_prefix and doc.title and not chunk.text.startswith(doc.title):
         return f"{doc.title}\n{chunk.text}"
     return chunk.text
 
@@ -55,7 +55,7 @@ def build_index(paths: Iterable[str | Path], embedder: Embedder, settings: Setti
     for doc in documents:
         for chunk in chunk_document(doc, settings.chunk_chars, settings.chunk_overlap_chars):
             chunks.append(chunk)
-            texts.append(embedding_text(doc, chunk))
+            texts.append(embedding_text(doc, chunk, settings.title_prefix))
     hashes = [embed_hash(t) for t in texts]
     vectors = _vectors(texts, hashes, previous, embedder, settings, report, progress)
     _diff(report, documents, previous)
@@ -69,7 +69,7 @@ def build_index(paths: Iterable[str | Path], embedder: Embedder, settings: Setti
         manifest = {
             "model": describe(embedder), "index_type": index_type,
             "chunking": {"max_chars": settings.chunk_chars, "overlap_chars": settings.chunk_overlap_chars,
-                         "chunker_version": CHUNKER_VERSION, "title_prefix": True},
+                         "chunker_version": CHUNKER_VERSION, "title_prefix": settings.title_prefix},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         write_version(folder, documents, chunks, hashes, vectors, manifest)

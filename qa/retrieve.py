@@ -16,7 +16,9 @@ import numpy as np
 
 from embeddings.models import Embedder
 from embeddings.vector_index import search as vector_search
+from qa.chunk import split_sentences
 from qa.errors import QAError
+from qa.extract import analyse_question, answer_spans, date_specificity, mentioned_terms
 from qa.lexical import tokenize
 from qa.store import IndexStore
 from qa.types import Passage
@@ -26,7 +28,9 @@ MODES = ("hybrid", "dense", "bm25")
 
 @dataclass(frozen=True)
 class HybridParams:
-    lexical_weight: float = 0.08
+    lexical_weight: float = 0.15
+    answer_type_weight: float = 0.05
+    diversity_penalty: float = 0.02
     candidates: int = 50
 
 
@@ -72,8 +76,47 @@ class Retriever:
             lexical = np.array([by_row.get(r, 0.0) for r in rows.tolist()], np.float32)
         weight = self.params.lexical_weight * self.coverage(question)
         combined = np.array([dense[r] for r in rows.tolist()], np.float32) + weight * lexical
-        order = np.argsort(-combined, kind="stable")[:k]
-        return combined[order], rows[order]
+        combined = self._answer_type_bonus(question, rows, combined, 3 * k)
+        # A "when" question can have several true answers across articles (a timeline), so
+        # its top passages are spread over articles; other questions keep the plain ranking.
+        diversify = analyse_question(question).kind == "when"
+        return self._diversify(rows, combined, k, self.params.diversity_penalty if diversify else 0.0)
+
+    def _diversify(self, rows: np.ndarray, scores: np.ndarray, k: int, penalty: float) -> tuple[np.ndarray, np.ndarray]:
+        """Greedy re-ranking that lowers a chunk's score for each better chunk of the same
+        article already chosen, so the top passages come from several articles when they
+        are about equally good (news facts are reported by many outlets)."""
+        order = np.argsort(-scores, kind="stable")[: 3 * k]
+        if penalty <= 0:
+            order = order[:k]
+            return scores[order], rows[order]
+        doc_of = {c.row: c.doc_id for c in self.store.chunks(rows[order].tolist())}
+        remaining = list(order)
+        chosen, chosen_scores, per_doc = [], [], {}
+        while remaining and len(chosen) < k:
+            adjusted = [scores[i] - penalty * per_doc.get(doc_of.get(int(rows[i])), 0) for i in remaining]
+            pick = int(np.argmax(adjusted))
+            index = remaining.pop(pick)
+            chosen.append(index)
+            chosen_scores.append(adjusted[pick])
+            doc = doc_of.get(int(rows[index]))
+            per_doc[doc] = per_doc.get(doc, 0) + 1
+        return np.array(chosen_scores, np.float32), rows[np.array(chosen, dtype=np.int64)]
+
+    def _answer_type_bonus(self, question: str, rows: np.ndarray, scores: np.ndarray, top: int) -> np.ndarray:
+        """Favour passages with a sentence that names the question's subject *and* holds an
+        answer of the asked type: for "when", the more precise the date the better."""
+        info = analyse_question(question)
+        if self.params.answer_type_weight <= 0 or info.kind not in ("when", "number"):
+            return scores
+        best = np.argsort(-scores, kind="stable")[:top]
+        texts = {c.row: c.text for c in self.store.chunks(rows[best].tolist())}
+        terms = info.key_terms or info.terms
+        scores = scores.copy()
+        for i in best:
+            scores[i] += self.params.answer_type_weight * _best_sentence_evidence(texts.get(int(rows[i]), ""),
+                                                                                  info.kind, terms)
+        return scores
 
     def coverage(self, question: str) -> float:
         """Share of the question's content terms that occur anywhere in the corpus."""
@@ -99,3 +142,14 @@ class Retriever:
                 source=meta.get("source", ""), date=meta.get("date", ""), chunk_id=chunk.row,
             ))
         return passages
+
+
+def _best_sentence_evidence(text: str, kind: str, terms: list[str]) -> float:
+    best = 0.0
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        typed = date_specificity(sentence) if kind == "when" else float(bool(answer_spans(sentence, kind)))
+        if typed:
+            share = len(mentioned_terms(terms, set(tokenize(sentence)))) / len(terms) if terms else 1.0
+            best = max(best, typed * share)
+    return best

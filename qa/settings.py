@@ -33,8 +33,12 @@ class Settings:
     batch_size: int = 32
     chunk_chars: int = 700
     chunk_overlap_chars: int = 150
+    title_prefix: bool = False  # embed "title\nchunk"; measured slightly worse on the seeds (docs/evaluation.md)
     top_k: int = 5
     retriever: str = "hybrid"
+    lexical_weight: float = 0.15  # BM25's weight in hybrid scoring (see qa/retrieve.py)
+    answer_type_weight: float = 0.05  # bonus for passages holding the answer type (dates for when...)
+    diversity_penalty: float = 0.02  # per better chunk of the same article already ranked
     index_type: str = "auto"
     max_question_chars: int = 2000
     host: str = "127.0.0.1"

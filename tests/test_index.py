@@ -63,7 +63,8 @@ def test_stored_vectors_match_a_fresh_embedding(fake_assistant):
     from qa.indexer import embedding_text
     from qa.types import Chunk
 
-    texts = [embedding_text(store.document(c.doc_id), Chunk(c.doc_id, c.start, c.end, c.text)) for c in chunks]
+    prefix = fake_assistant.settings.title_prefix
+    texts = [embedding_text(store.document(c.doc_id), Chunk(c.doc_id, c.start, c.end, c.text), prefix) for c in chunks]
     fresh = FakeEmbedder().embed_passages(texts)
     assert np.allclose(store.vectors()[rows], fresh, atol=1e-6)
     assert set(docs) == {c.doc_id for c in chunks}
