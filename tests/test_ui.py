@@ -1,0 +1,148 @@
+"""The chat page in a real headless Chromium, and its API through gradio_client (slow)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+
+import pytest
+
+from qa.assistant import Assistant
+from tests.conftest import SEEDS
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(real_settings, tmp_path_factory):
+    from ui.app import launch
+
+    settings = real_settings.with_(index_dir=tmp_path_factory.mktemp("ui") / "index")
+    assistant = Assistant(settings.index_dir, settings)
+    assistant.index([SEEDS])
+    port = free_port()
+    demo = launch(assistant, "127.0.0.1", port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Debian's chromium is needed for the browser tests: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#qa-question textarea")
+    yield page
+    context.close()
+
+
+def ask(page, question: str, answers_before: int) -> None:
+    page.fill("#qa-question textarea", question)
+    page.click("#qa-ask")
+    page.wait_for_function(
+        f"""() => {{
+            const bots = document.querySelectorAll('#qa-chat [data-testid=bot]');
+            if (bots.length <= {answers_before}) return false;
+            const last = bots[bots.length - 1].innerText;
+            return last.trim().endsWith(']') || last.includes('Not found in the articles');
+        }}""",
+        timeout=120_000)
+    page.wait_for_function("document.querySelectorAll('#qa-pick input[type=radio]').length > 0")
+    time.sleep(1.0)
+
+
+def test_ask_open_source_follow_up(page, output_dir):
+    ask(page, "When did Lavrov visit Pyongyang?", 0)
+    chat = page.inner_text("#qa-chat")
+    assert "[1]" in chat
+    assert any(date in chat for date in ("18/10", "19/10/2023", "Rabu", "Kamis"))
+    cards = page.locator("#qa-sources .qa-card")
+    assert cards.count() >= 1
+    assert page.locator("#qa-sources mark.qa-hl").count() >= 1
+    page.screenshot(path=str(output_dir / "chat-answer.png"), full_page=True)
+
+    first_source = page.locator("#qa-pick label").first
+    first_source.click()
+    highlight = page.locator("#qa-article #qa-first-hl")
+    highlight.wait_for(timeout=30_000)
+    cited_sentence = highlight.inner_text()
+    assert cited_sentence and cited_sentence in page.inner_text("#qa-article")
+    time.sleep(0.6)
+    box, frame = highlight.bounding_box(), page.locator("#qa-article .qa-article").bounding_box()
+    assert frame["y"] - 5 <= box["y"] <= frame["y"] + frame["height"], "highlight not scrolled into view"
+    page.screenshot(path=str(output_dir / "source-open.png"), full_page=True)
+
+    ask(page, "And who did he meet there?", 1)
+    assert "Lavrov" in page.inner_text("#qa-searched")
+    page.screenshot(path=str(output_dir / "follow-up.png"), full_page=True)
+
+
+def test_not_found_is_shown_as_such(page):
+    ask(page, "What did Lavrov say about Taiwan?", 0)
+    assert "Not found in the articles" in page.inner_text("#qa-sources")
+    assert "Not found in the articles" in page.inner_text("#qa-chat")
+
+
+def test_upload_then_ask_and_hostile_html_never_runs(page, tmp_path, output_dir):
+    kite = tmp_path / "festival.txt"
+    kite.write_text("Festival Layang-layang Internasional diadakan di Pantai Parangtritis, Yogyakarta, pada "
+                    "Sabtu (12/8/2024). Lebih dari 300 peserta dari 15 negara menerbangkan layang-layang raksasa.")
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text("<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">\n\n"
+                       "Gunung Bromo di Jawa Timur meletus kecil pada Senin (3/3/2025) dan bandara Malang "
+                       "ditutup selama dua hari. <b onmouseover=\"window.__pwned = 3\">Abu vulkanik</b> turun.")
+    bad = tmp_path / "picture.txt"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    page.click("button[role=tab]:has-text('Add articles')")
+    page.set_input_files("#qa-files input[type=file]", [str(kite), str(hostile), str(bad)])
+    page.wait_for_timeout(1500)
+    page.click("#qa-add")
+    page.wait_for_function("document.querySelector('#qa-upload-report').innerText.includes('Added')",
+                           timeout=120_000)
+    report = page.inner_text("#qa-upload-report")
+    assert "Added 2 article(s)" in report and "picture.txt" in report and "binary" in report
+
+    page.click("button[role=tab]:has-text('Sources')")
+    ask(page, "Kapan festival layang-layang diadakan di Parangtritis?", 0)
+    assert "festival" in page.inner_text("#qa-sources")
+
+    ask(page, "Kapan Gunung Bromo meletus?", 1)
+    page.locator("#qa-pick label").first.click()
+    page.locator("#qa-article #qa-first-hl").wait_for(timeout=30_000)
+    page.hover("#qa-article")
+    article_text = page.inner_text("#qa-article")
+    assert "<script>" in article_text or "onerror" in article_text  # shown as text
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#qa-article script, #qa-article img, #qa-article b").count() == 0
+    page.screenshot(path=str(output_dir / "hostile-article.png"), full_page=True)
+
+
+def test_gradio_client_calls_the_named_api(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    result = client.predict("Kapan Lavrov mengunjungi Pyongyang?", 5, "hybrid", api_name="/ask")
+    assert result["abstained"] is False
+    assert result["citations"] and {"n", "doc_id", "start", "end", "text"} <= set(result["citations"][0])
