@@ -74,6 +74,7 @@ def publish_version(index_dir: Path, built: Path) -> Path:
     """Make ``built`` the current version atomically, then remove stale versions."""
     index_dir = Path(index_dir)
     final = index_dir / built.name.replace(".building-", "v-", 1)
+    built.chmod(0o755)  # mkdtemp makes it private; readers may run as another user
     os.replace(built, final)
     tmp_pointer = index_dir / f".{POINTER}.{os.getpid()}.tmp"
     tmp_pointer.write_text(final.name)

@@ -4,7 +4,8 @@ from qa.conversation import rewrite_followup
 def test_followup_carries_the_subject():
     history = ["When did Lavrov visit Pyongyang?"]
     assert rewrite_followup("And who did he meet there?", history) == "And who did he meet there? (Lavrov, Pyongyang)"
-    assert rewrite_followup("Siapa yang ditemuinya?", ["Kapan Shoigu tiba di Pyongyang?"]).endswith("(Shoigu, Pyongyang)")
+    rewritten = rewrite_followup("Siapa yang ditemuinya?", ["Kapan Shoigu tiba di Pyongyang?"])
+    assert rewritten.endswith("(Shoigu, Pyongyang)")
 
 
 def test_self_contained_questions_are_unchanged():
