@@ -7,19 +7,15 @@ checked against its citation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa.chunk import split_sentences
-from qa.extract import (
-    QuestionInfo,
-    analyse_question,
-    answer_spans,
-    date_key,
-    latest_date_mentioned,
-    mentioned_terms,
-)
+from qa.extract import QuestionInfo, analyse_question, answer_spans, date_specificity, mentioned_terms
 from qa.lexical import tokenize
+from qa.lexicon import alternatives, phrases
+from qa.timeline import Occurrence, timeline
 from qa.types import Answer, Citation, Passage
 
 NOT_FOUND = "Not found in the articles."
@@ -46,7 +42,11 @@ def compose_answer(question: str, passages: list[Passage], doc_text: Callable[[s
     candidates = _candidates(info, passages)
     if _should_abstain(info, passages, candidates, in_corpus or (lambda term: False)):
         return Answer(question, NOT_FOUND, [], passages, True, rewritten)
-    chosen = _choose(info, candidates, doc_text, passages)
+    if info.kind == "when":
+        occurrences = _when_occurrences(info, candidates, passages, doc_text)
+        if occurrences:
+            return _render_timeline(question, occurrences, passages, rewritten)
+    chosen = _choose(info, candidates, passages)
     return _render(question, info, chosen, passages, rewritten)
 
 
@@ -81,28 +81,68 @@ def _should_abstain(info: QuestionInfo, passages: list[Passage], candidates: lis
     # answer it. Names the corpus knows but the passages lack are weaker evidence.
     if any(not in_corpus(t) for t in missing) or len(missing) > len(info.key_terms) / 2:
         return True
+    if _topic_absent(info, tokens, in_corpus):
+        return True
     # The question wants a date/number/name and no retrieved sentence offers one.
     return info.kind in ("when", "number") and not any(c.spans for c in candidates)
 
 
-def _choose(info: QuestionInfo, candidates: list[Candidate], doc_text: Callable[[str], str] | None,
-            passages: list[Passage]) -> list[Candidate]:
+def _topic_absent(info: QuestionInfo, tokens: set[str], in_corpus: Callable[[str], bool]) -> bool:
+    """The question's own words (or their glossary translations) that neither the corpus nor
+    the retrieved passages use: "penduduk" (population) in a corpus that never mentions it.
+    Only words that could be checked count: for a question in the articles' language all of
+    them, for an English one those the glossary can translate."""
+    words = _units([t for t in info.terms if len(t) > 2 and not t[0].isdigit()])
+    if not words:
+        return False
+    same_language = question_language(info.text) != "en" and sum(in_corpus(t) for t in words) / len(words) >= 0.6
+    checkable = [t for t in words if same_language or len(alternatives(t)) > 1]
+    unsupported = [t for t in checkable if not in_corpus(t) and not mentioned_terms([t], tokens)]
+    return bool(checkable) and len(unsupported) / len(checkable) >= 0.25
+
+
+def _units(words: list[str]) -> list[str]:
+    """Words, with glossary phrases ("north korea") kept as one unit."""
+    units, covered = [], set()
+    for phrase, _ in phrases(words):
+        if len(phrase) > 1:
+            units.append(" ".join(phrase))
+            covered.update(phrase)
+    return units + [w for w in words if w not in covered]
+
+
+_EN_CUES = frozenset("what who whom whose when where which why how did does do is are was were the of to "
+                     "in on for and with about from".split())
+_ID_CUES = frozenset("apa siapa kapan mana dimana berapa mengapa bagaimana apakah yang di ke dari pada dan "
+                     "dengan untuk dalam oleh".split())
+
+
+def question_language(question: str) -> str:
+    """'en' or 'id' from function words; '' when there are none to go by."""
+    words = re.findall(r"[a-z]+", question.lower())
+    english, indonesian = sum(w in _EN_CUES for w in words), sum(w in _ID_CUES for w in words)
+    if english == indonesian:
+        return ""
+    return "en" if english > indonesian else "id"
+
+
+def _choose(info: QuestionInfo, candidates: list[Candidate], passages: list[Passage]) -> list[Candidate]:
     best = candidates[0]
     chosen = [best]
-    limit = MAX_WHEN_OCCURRENCES if info.kind == "when" else MAX_ANSWER_SENTENCES
     for cand in candidates[1:]:
-        if len(chosen) >= limit or cand.score < 0.7 * best.score:
+        if len(chosen) >= MAX_ANSWER_SENTENCES or cand.score < 0.85 * best.score:
             break
-        if any(_overlaps(cand, c) for c in chosen):
-            continue
-        if info.kind == "when":
-            if cand.spans and cand.key_hits >= max(1, best.key_hits - 1):
-                chosen.append(cand)
-        elif cand.score >= 0.85 * best.score and not _restates(cand, chosen):
+        if not any(_overlaps(cand, c) for c in chosen) and not _restates(cand, chosen):
             chosen.append(cand)
-    if info.kind == "when" and len(chosen) > 1:
-        chosen.sort(key=lambda c: _when_order(c, passages, doc_text))
     return chosen
+
+
+def _when_occurrences(info: QuestionInfo, candidates: list[Candidate], passages: list[Passage],
+                      doc_text: Callable[[str], str] | None) -> list[Occurrence]:
+    best = candidates[0].score
+    needed = 1 if info.key_terms else 0
+    eligible = [c for c in candidates if c.score >= 0.5 * best and c.key_hits >= needed][:15]
+    return timeline(eligible, passages, doc_text, MAX_WHEN_OCCURRENCES)
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
@@ -119,46 +159,73 @@ def _restates(cand: Candidate, chosen: list[Candidate]) -> bool:
     return False
 
 
-def _when_order(cand: Candidate, passages: list[Passage], doc_text: Callable[[str], str] | None) -> tuple[str, int]:
-    passage = passages[cand.passage_index]
-    fallback = passage.date or latest_date_mentioned(doc_text(passage.doc_id) if doc_text else passage.text)
-    return (date_key(cand.text, fallback) or "9999", cand.start)
+class _Citations:
+    """Numbers passages as they are first cited."""
+
+    def __init__(self, passages: list[Passage]):
+        self.passages, self.items, self.number_of = passages, [], {}
+
+    def cite(self, cand: Candidate) -> Citation:
+        if cand.passage_index not in self.number_of:
+            self.number_of[cand.passage_index] = len(self.items) + 1
+            self.items.append(Citation(len(self.items) + 1, self.passages[cand.passage_index]))
+        citation = self.items[self.number_of[cand.passage_index] - 1]
+        if (cand.start, cand.end) not in citation.highlights:
+            citation.highlights.append((cand.start, cand.end))
+            citation.answer_spans.extend(cand.spans)
+        return citation
+
+
+def _render_timeline(question: str, occurrences: list[Occurrence], passages: list[Passage],
+                     rewritten: str) -> Answer:
+    """One line per occurrence, in time order: its best sentence, a second one if it names
+    another day (arrived on Wednesday, met on Thursday); other articles reporting the same
+    occurrence are named on the citation."""
+    lang = "id" if question_language(question) == "id" else "en"
+    cites = _Citations(passages)
+    lines = []
+    for occurrence in occurrences:
+        # The most precisely dated sentence speaks for the occurrence ("Rabu (18/10)" over "hari Rabu").
+        members = sorted(occurrence.members, key=lambda d: (-date_specificity(d.candidate.text), -d.candidate.score))
+        shown = [members[0]]
+        for other in members[1:]:
+            if other.days and not (other.days & shown[0].days) and other.candidate.text != shown[0].candidate.text:
+                shown.append(other)
+                break
+        parts = []
+        for item in shown:
+            citation = cites.cite(item.candidate)
+            parts.append(f"{item.candidate.text} [{citation.n}]")
+        first = cites.cite(shown[0].candidate)
+        cited_docs = {c.passage.doc_id for c in cites.items}
+        for item in members:
+            doc = passages[item.candidate.passage_index].doc_id
+            if doc not in cited_docs and doc not in first.also_reported_by:
+                first.also_reported_by.append(doc)
+        label = occurrence.label(lang)
+        lines.append(f"- {label}: " + " ".join(parts) if label else "- " + " ".join(parts))
+    text = "\n".join(lines) if len(lines) > 1 else lines[0][2:]
+    return Answer(question, text, cites.items, passages, False, rewritten)
 
 
 def _render(question: str, info: QuestionInfo, chosen: list[Candidate], passages: list[Passage],
             rewritten: str) -> Answer:
-    citations: list[Citation] = []
-    number_of: dict[int, int] = {}
-    lines = []
-    for cand in chosen:
-        if cand.passage_index not in number_of:
-            number_of[cand.passage_index] = len(citations) + 1
-            passage = passages[cand.passage_index]
-            citations.append(Citation(number_of[cand.passage_index], passage))
-        citation = citations[number_of[cand.passage_index] - 1]
-        citation.highlights.append((cand.start, cand.end))
-        citation.answer_spans.extend(cand.spans)
-        lines.append(f"{cand.text} [{citation.n}]")
-    _add_also_reported(info, chosen, citations, passages, number_of)
-    text = "\n".join(lines) if info.kind != "when" or len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
-    return Answer(question, text, citations, passages, False, rewritten)
+    cites = _Citations(passages)
+    lines = [f"{cand.text} [{cites.cite(cand).n}]" for cand in chosen]
+    _add_also_reported(chosen, cites, passages)
+    return Answer(question, "\n".join(lines), cites.items, passages, False, rewritten)
 
 
-def _add_also_reported(info: QuestionInfo, chosen: list[Candidate], citations: list[Citation],
-                       passages: list[Passage], number_of: dict[int, int]) -> None:
-    """Other articles that state the same fact (same answer span and key terms) are named on the
-    citation instead of being cited again."""
+def _add_also_reported(chosen: list[Candidate], cites: _Citations, passages: list[Passage]) -> None:
+    """Other articles that state the same figure are named on the citation instead of being
+    cited again."""
     for cand in chosen:
-        citation = citations[number_of[cand.passage_index] - 1]
+        citation = cites.cite(cand)
         facts = {cand.text[s - cand.start:e - cand.start].lower() for s, e in cand.spans}
-        if not facts:
-            continue
+        facts = {f for f in facts if any(ch.isdigit() for ch in f)}
         for index, passage in enumerate(passages):
             doc = passage.doc_id
-            if doc == citation.passage.doc_id or doc in citation.also_reported_by:
+            if index in cites.number_of or doc == citation.passage.doc_id or doc in citation.also_reported_by:
                 continue
-            if index in number_of:
-                continue
-            lowered = passage.text.lower()
-            if any(f in lowered for f in facts if any(ch.isdigit() for ch in f)):
+            if any(re.search(rf"(?<![\w.,]){re.escape(f)}(?![\w]|[.,]\d)", passage.text.lower()) for f in facts):
                 citation.also_reported_by.append(doc)

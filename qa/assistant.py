@@ -11,6 +11,7 @@ from pathlib import Path
 from embeddings.models import Embedder, load_embedder
 from qa.answer import compose_answer
 from qa.errors import IndexNotFound, InvalidQuestion
+from qa.extract import known_to
 from qa.indexer import Progress, build_index
 from qa.retrieve import HybridParams, Retriever, check_mode
 from qa.settings import Settings
@@ -115,7 +116,7 @@ class Assistant:
         passages = self.retrieve(query, max(k or self.settings.top_k, 5), mode)
         store = self._store
         answer = compose_answer(question, passages, lambda doc_id: _doc_text(store, doc_id), rewritten,
-                                in_corpus=lambda term: term in store.bm25.vocab)
+                                in_corpus=lambda term: known_to(term, store.bm25.vocab))
         answer.passages = answer.passages[: (k or self.settings.top_k)]
         return answer
 

@@ -59,7 +59,16 @@ def clean_text(text: str) -> str:
         fix_line_breaks=False, normalization=None, remove_terminal_escapes=True,
     )
     text = _STRAY_NBSP_MOJIBAKE.sub("", text)
-    kept = [line.rstrip() for line in text.split("\n") if not _BOILERPLATE_LINE.match(line)]
+    kept, seen = [], set()
+    for line in text.split("\n"):
+        if _BOILERPLATE_LINE.match(line):
+            continue
+        short = line.strip()
+        # A headline or photo caption repeated by the page layout is kept once.
+        if short and len(short) < 200 and short in seen:
+            continue
+        seen.add(short)
+        kept.append(line.rstrip())
     text = _BLANK_RUNS.sub("\n\n", "\n".join(kept))
     return _strip_trailing_credit(text).strip()
 

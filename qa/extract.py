@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from qa.clean import _MONTH_NAMES, _MONTHS
 from qa.lexical import STOPWORDS, fold, tokenize
+from qa.lexicon import alternatives, phrases
 
 _DAYS = ("senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|monday|tuesday|wednesday|thursday|"
          "friday|saturday|sunday")
@@ -66,15 +67,35 @@ def analyse_question(question: str) -> QuestionInfo:
     kind = next((k for k, pattern in QUESTION_TYPES.items() if pattern.search(question)), "other")
     if kind == "number" and QUESTION_TYPES["when"].search(question):
         kind = "when"
-    terms = tokenize(question)
-    keys = []
-    for match in re.finditer(r"\b[\w'’-]+\b", question):
+    return QuestionInfo(question, kind, tokenize(question), _key_terms(question))
+
+
+def _key_terms(question: str) -> list[str]:
+    """Names and numbers the question is about: capitalised words (not the first word, not
+    calendar or question words) and numbers; glossary phrases such as "White House" stay whole."""
+    words = list(re.finditer(r"[\w'’-]+", question))
+    keys: list[str] = []
+    for index, match in enumerate(words):
         word = match.group()
         folded = fold(word)
-        if word[0].isdigit() or (word[0].isupper() and folded not in _COMMON_CAPITALISED
-                                 and folded not in STOPWORDS and len(word) > 1):
-            keys.extend(tokenize(word))
-    return QuestionInfo(question, kind, terms, list(dict.fromkeys(keys)))
+        if word[0].isdigit():
+            # Years constrain time; they are not the subject (an article rarely states its own year).
+            keys.extend(t for t in tokenize(word) if not re.fullmatch(r"(?:19|20)\d{2}", t))
+        elif (index > 0 and word[0].isupper() and len(word) > 1 and folded not in _COMMON_CAPITALISED
+              and folded not in STOPWORDS and not _CALENDAR_WORD.fullmatch(folded)):
+            keys.extend(t for t in tokenize(word) if len(t) > 1)  # "Russia's" -> russia, not "s"
+    merged, i = [], 0
+    found = {phrase: alts for phrase, alts in phrases(keys)}
+    while i < len(keys):
+        for length in (3, 2):
+            if tuple(keys[i:i + length]) in found and len(keys[i:i + length]) == length:
+                merged.append(" ".join(keys[i:i + length]))
+                i += length
+                break
+        else:
+            merged.append(keys[i])
+            i += 1
+    return list(dict.fromkeys(merged))
 
 
 def answer_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
@@ -94,6 +115,7 @@ def answer_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
 _CALENDAR_DATE = re.compile(
     rf"\(\s*\d{{1,2}}/\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b"
     rf"|\b(?:{_MONTH_NAMES})\s+\d{{1,2}}(?!\d)", re.I)
+_CALENDAR_WORD = re.compile(rf"(?:{_DAYS}|{_MONTH_NAMES})", re.I)
 _MONTH_OR_DAY = re.compile(rf"\b(?:{_DAYS}|{_MONTH_NAMES})\b", re.I)
 
 
@@ -108,14 +130,23 @@ def date_specificity(text: str) -> float:
 
 
 def mentioned_terms(terms: list[str], text_tokens: set[str]) -> list[str]:
-    """The ``terms`` that occur in ``text_tokens``, allowing spelling variants across
-    languages (Russia/Rusia, Moscow/Moskow) and Indonesian affixes (Pyongyang-nya)."""
-    return [t for t in terms if any(_same_word(t, w) for w in text_tokens)]
+    """The ``terms`` that occur in ``text_tokens``, as written or as a glossary translation
+    (White House / Gedung Putih), allowing spelling variants across languages (Russia/Rusia,
+    Moscow/Moskow) and Indonesian affixes."""
+    return [t for t in terms if any(all(any(_same_word(part, w) for w in text_tokens) for part in alt)
+                                    for alt in alternatives(t))]
+
+
+def known_to(term: str, vocabulary) -> bool:
+    """Whether ``vocabulary`` (exact words) contains ``term`` or one of its translations."""
+    return any(all(part in vocabulary for part in alt) for alt in alternatives(term))
 
 
 def _same_word(a: str, b: str) -> bool:
     if a == b:
         return True
+    if a[0].isdigit():  # a number matches inside a date or figure: 2023 in 19/10/2023
+        return a in re.split(r"[./,:-]", b)
     if len(a) < 4 or len(b) < 4 or a[0] != b[0]:
         return False
     if b.startswith(a) or a.startswith(b):

@@ -35,6 +35,9 @@ def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
     return tokens if keep_stopwords else [t for t in tokens if t not in STOPWORDS]
 
 
+TRANSLATION_WEIGHT = 0.7
+
+
 class LexicalIndex:
     """BM25 scores for chunk rows; saved as bm25s's numpy arrays and JSON."""
 
@@ -71,14 +74,40 @@ class LexicalIndex:
     def known_terms(self, terms: list[str]) -> list[str]:
         return [t for t in terms if t in self.vocab]
 
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` (scores, rows) for ``query``; rows with score 0 are left out."""
-        terms = self.known_terms(tokenize(query))
-        if not terms or not self.n_docs:
+    def search(self, query: str, k: int, expand: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` (scores, rows) for ``query``; rows with score 0 are left out.
+
+        ``expand`` also matches the Indonesian renderings of English news words (see
+        ``qa.lexicon``): a translated word counts once, as the best of its renderings, and a
+        little less than a word the question itself uses."""
+        if not self.n_docs:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        scores = self.retriever.get_scores(terms)
+        scores = self._expanded_scores(tokenize(query)) if expand else self._scores(tokenize(query))
+        if scores is None:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
         return scores[top].astype(np.float32), top.astype(np.int64)
+
+    def _scores(self, tokens: list[str]) -> np.ndarray | None:
+        terms = self.known_terms(tokens)
+        return self.retriever.get_scores(terms) if terms else None
+
+    def _expanded_scores(self, tokens: list[str]) -> np.ndarray | None:
+        from qa.lexicon import phrases
+
+        total, in_phrase = None, set()
+        for phrase, renderings in phrases(tokens):
+            in_phrase.update(phrase)
+            options = [self._scores(list(phrase))] + [
+                None if s is None else TRANSLATION_WEIGHT * s for s in (self._scores(list(r)) for r in renderings)]
+            options = [o for o in options if o is not None]
+            if options:
+                best = np.max(np.stack(options), axis=0)
+                total = best if total is None else total + best
+        rest = self._scores([t for t in tokens if t not in in_phrase])
+        if rest is not None:
+            total = rest if total is None else total + rest
+        return total

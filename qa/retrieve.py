@@ -18,8 +18,8 @@ from embeddings.models import Embedder
 from embeddings.vector_index import search as vector_search
 from qa.chunk import split_sentences
 from qa.errors import QAError
-from qa.extract import analyse_question, answer_spans, date_specificity, mentioned_terms
-from qa.lexical import tokenize
+from qa.extract import analyse_question, answer_spans, date_specificity, known_to, mentioned_terms
+from qa.lexical import TRANSLATION_WEIGHT, tokenize
 from qa.store import IndexStore
 from qa.types import Passage
 
@@ -63,7 +63,7 @@ class Retriever:
     def _hybrid(self, question: str, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         n = max(self.params.candidates, k)
         dense_scores, dense_rows = vector_search(self.store.faiss, query, n)
-        lex_scores, lex_rows = self.store.bm25.search(question, n)
+        lex_scores, lex_rows = self.store.bm25.search(question, n, expand=True)
         rows = np.unique(np.concatenate([dense_rows, lex_rows]))
         dense = dict(zip(dense_rows.tolist(), dense_scores.tolist()))
         missing = [r for r in rows.tolist() if r not in dense]
@@ -119,11 +119,14 @@ class Retriever:
         return scores
 
     def coverage(self, question: str) -> float:
-        """Share of the question's content terms that occur anywhere in the corpus."""
+        """Share of the question's content terms that occur anywhere in the corpus, as written
+        (1) or as a glossary translation (``TRANSLATION_WEIGHT``)."""
         terms = tokenize(question)
         if not terms:
             return 0.0
-        return len(self.store.bm25.known_terms(terms)) / len(terms)
+        vocab = self.store.bm25.vocab
+        known = sum(1.0 if t in vocab else TRANSLATION_WEIGHT if known_to(t, vocab) else 0.0 for t in terms)
+        return known / len(terms)
 
     def vectors(self) -> np.ndarray:
         if self._vectors is None:
@@ -145,11 +148,16 @@ class Retriever:
 
 
 def _best_sentence_evidence(text: str, kind: str, terms: list[str]) -> float:
+    """Best over sentences of (answer-type strength) x (how much of the subject is named, half
+    in the sentence itself and half anywhere in the passage)."""
+    def share(tokens: set[str]) -> float:
+        return len(mentioned_terms(terms, tokens)) / len(terms) if terms else 1.0
+
+    in_passage = share(set(tokenize(text)))
     best = 0.0
     for start, end in split_sentences(text):
         sentence = text[start:end]
         typed = date_specificity(sentence) if kind == "when" else float(bool(answer_spans(sentence, kind)))
         if typed:
-            share = len(mentioned_terms(terms, set(tokenize(sentence)))) / len(terms) if terms else 1.0
-            best = max(best, typed * share)
+            best = max(best, typed * (0.5 * share(set(tokenize(sentence))) + 0.5 * in_passage))
     return best
