@@ -38,8 +38,10 @@ browser:
 lint: setup
 	$(BIN)/ruff check .
 
+# Figures for docs/benchmarks.md; BENCH_ARGS="--docs 50 --scale 10000" for a quick run.
 bench: setup model
-	$(BIN)/qa bench
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/qa bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache test-output

@@ -58,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, default=None, help="write a markdown report here")
     p.set_defaults(run=_eval)
 
+    p = sub.add_parser("bench", help="measure indexing speed, query latency, memory and index scaling")
+    p.add_argument("--docs", type=int, default=300, help="IndoSum articles to index (default 300)")
+    p.add_argument("--questions", type=int, default=200, help="questions for query latency (default 200)")
+    p.add_argument("--scale", default="10000,100000", help="vector counts for the index scaling table")
+    p.add_argument("--corpus", type=Path, default=None, help="articles JSONL (default: shared IndoSum)")
+    p.add_argument("--no-langchain", action="store_true", help="skip the plain LangChain comparison")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=_bench)
+
     p = sub.add_parser("serve", help="start the chat page in the browser")
     _index_option(p)
     p.add_argument("--host", default=None)
@@ -132,6 +141,15 @@ def _eval(args) -> int:
     if args.report:
         args.report.write_text(render_markdown(result), encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else render_table(result))
+    return 0
+
+
+def _bench(args) -> int:
+    from qa import bench
+
+    scale = tuple(int(x) for x in args.scale.split(",") if x.strip())
+    result = bench.run(args.docs, args.questions, scale, not args.no_langchain, args.corpus or bench.DEFAULT_CORPUS)
+    print(json.dumps(result, indent=1) if args.json else bench.render(result))
     return 0
 
 

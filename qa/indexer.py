@@ -45,19 +45,29 @@ def build_index(paths: Iterable[str | Path], embedder: Embedder, settings: Setti
                 index_dir: Path | None = None, progress: Progress | None = None,
                 documents: list[Document] | None = None) -> IndexReport:
     """Index ``paths`` (files or folders) into ``index_dir``; previous vectors are reused."""
-    started = time.perf_counter()
+    started = clock = time.perf_counter()
     index_dir = Path(index_dir or settings.resolved_index_dir)
     report = IndexReport(index_dir=str(index_dir))
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        report.timings[stage] = report.timings.get(stage, 0.0) + now - clock
+        clock = now
+
     if documents is None:
         documents, report.problems = load_documents(paths)
     previous = _previous(index_dir, embedder)
+    lap("read")
     chunks, texts = [], []
     for doc in documents:
         for chunk in chunk_document(doc, settings.chunk_chars, settings.chunk_overlap_chars):
             chunks.append(chunk)
             texts.append(embedding_text(doc, chunk, settings.title_prefix))
     hashes = [embed_hash(t) for t in texts]
+    lap("chunk")
     vectors = _vectors(texts, hashes, previous, embedder, settings, report, progress)
+    lap("embed")
     _diff(report, documents, previous)
     report.documents, report.chunks = len(documents), len(chunks)
 
@@ -74,6 +84,7 @@ def build_index(paths: Iterable[str | Path], embedder: Embedder, settings: Setti
         }
         write_version(folder, documents, chunks, hashes, vectors, manifest)
         publish_version(index_dir, folder)
+        lap("write")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

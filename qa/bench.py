@@ -1,0 +1,247 @@
+"""``qa bench``: indexing throughput, query latency, memory and index scaling on this machine.
+
+Figures, not assertions: nothing here fails because a machine is slow. Throughputs that are
+compared (pipeline vs model alone vs a plain LangChain pipeline) are measured in one run, on
+the same chunks, so their ratios hold even on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from qa.settings import REPO_ROOT, Settings
+
+DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "data" / "indosum" / "articles.jsonl"
+DEFAULT_QUESTIONS = REPO_ROOT.parent / "shared" / "data" / "facqa" / "qa.jsonl"
+
+
+def machine() -> dict:
+    import torch
+
+    return {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
+            "platform": platform.platform(), "processor": platform.processor() or platform.machine()}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(docs: int = 300, questions: int = 200, scale: tuple[int, ...] = (10_000, 100_000),
+        langchain: bool = True, corpus: Path = DEFAULT_CORPUS, settings: Settings | None = None) -> dict:
+    from embeddings.models import load_embedder
+
+    settings = settings or Settings.from_env()
+    embedder = load_embedder(settings.model, settings.model_cache_dir, settings.device)
+    result: dict = {"machine": machine(), "model": embedder.name, "docs_requested": docs}
+    with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
+        subset = Path(tmp) / "articles.jsonl"
+        _write_subset(Path(corpus), subset, docs)
+        index_dir = Path(tmp) / "index"
+        result["index"] = _bench_indexing(subset, index_dir, embedder, settings, langchain)
+        question_list = _questions(questions)
+        result["query"] = _bench_queries(index_dir, settings, embedder, question_list)
+        result["cold_start_s"], result["serve_peak_rss_mb"] = _cold_start(index_dir, settings, question_list[:50])
+    result["scaling"] = [row for n in scale for row in _bench_scaling(n, embedder.dimension)]
+    return result
+
+
+def _write_subset(corpus: Path, target: Path, docs: int) -> None:
+    if not corpus.is_file():
+        from qa.errors import QAError
+
+        raise QAError(f"Benchmark corpus {corpus} not found; pass --corpus FILE.jsonl (IndoSum format).")
+    with open(corpus, encoding="utf-8") as src, open(target, "w", encoding="utf-8") as out:
+        for i, line in enumerate(src):
+            if i >= docs:
+                break
+            out.write(line)
+
+
+def _bench_indexing(subset: Path, index_dir: Path, embedder, settings: Settings, langchain: bool) -> dict:
+    from qa.indexer import build_index
+    from qa.store import IndexStore
+
+    started = time.perf_counter()
+    report = build_index([subset, settings.seeds_dir], embedder, settings, index_dir)
+    seconds = time.perf_counter() - started
+    rss = peak_rss_mb()
+    store = IndexStore.open(index_dir)
+    texts = [c.text for c in store.chunks(list(range(store.faiss.ntotal)))]
+    tokens = embedder.count_tokens(texts)
+    size = sum(p.stat().st_size for p in store.version.rglob("*") if p.is_file())
+    model_seconds = _time_model(embedder, texts, settings.batch_size)
+    out = {
+        "documents": report.documents, "chunks": report.chunks, "tokens": tokens, "seconds": round(seconds, 2),
+        "stages_s": {k: round(v, 2) for k, v in report.timings.items()},
+        "docs_per_s": round(report.documents / seconds, 2), "chunks_per_s": round(report.chunks / seconds, 2),
+        "tokens_per_s": round(tokens / seconds, 1),
+        "model_tokens_per_s": round(tokens / model_seconds, 1),
+        "ratio_to_model": round(model_seconds / seconds, 3),
+        "peak_rss_mb": round(rss, 1), "disk_bytes_per_1000_chunks": int(size / max(report.chunks, 1) * 1000),
+    }
+    if langchain:
+        lc_seconds = _time_langchain(embedder, texts, settings.batch_size)
+        out["langchain_tokens_per_s"] = round(tokens / lc_seconds, 1) if lc_seconds else None
+        out["ratio_to_langchain"] = round(lc_seconds / seconds, 3) if lc_seconds else None
+    store.close()
+    return out
+
+
+def _time_model(embedder, texts: list[str], batch_size: int) -> float:
+    """The model alone: ``encode`` over length-sorted batches, nothing else."""
+    model = getattr(embedder, "model", None)
+    ordered = sorted(texts, key=len, reverse=True)
+    started = time.perf_counter()
+    if model is not None:
+        model.encode(ordered, prompt_name="passage" if "passage" in embedder.prompts else None,
+                     batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
+    else:
+        embedder.embed_batch(ordered, "passage")
+    return time.perf_counter() - started
+
+
+def _time_langchain(embedder, texts: list[str], batch_size: int) -> float | None:
+    """A plain LangChain pipeline over the same chunks: HuggingFaceEmbeddings + FAISS.from_documents."""
+    try:
+        from langchain_community.vectorstores import FAISS
+        from langchain_core.documents import Document
+        from langchain_huggingface import HuggingFaceEmbeddings
+    except ImportError:
+        return None
+    source = getattr(embedder, "source", None)
+    if source is None:
+        return None
+    prefix = embedder.prompts.get("passage", "")
+    embeddings = HuggingFaceEmbeddings(model_name=source, model_kwargs={"device": "cpu"},
+                                       encode_kwargs={"batch_size": batch_size, "normalize_embeddings": True})
+    documents = [Document(page_content=prefix + t) for t in texts]
+    started = time.perf_counter()
+    FAISS.from_documents(documents, embeddings)
+    return time.perf_counter() - started
+
+
+def _questions(n: int) -> list[str]:
+    found = []
+    if DEFAULT_QUESTIONS.is_file():
+        with open(DEFAULT_QUESTIONS, encoding="utf-8") as handle:
+            for line in handle:
+                found.append(json.loads(line)["question"])
+                if len(found) >= n:
+                    break
+    while len(found) < n:  # without FacQA, cycle a few questions about the seeds
+        found += ["When did Lavrov visit Pyongyang?", "Berapa kontainer dikirim ke Rusia?", "Siapa Shoigu?"]
+    return found[:n]
+
+
+def _bench_queries(index_dir: Path, settings: Settings, embedder, questions: list[str]) -> dict:
+    from qa.assistant import Assistant
+
+    assistant = Assistant(index_dir, settings, embedder)
+    assistant.ask(questions[0])  # warm
+    retrieve_ms, ask_ms = [], []
+    for q in questions:
+        t = time.perf_counter()
+        assistant.retrieve(q)
+        retrieve_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        assistant.ask(q)
+        ask_ms.append((time.perf_counter() - t) * 1000)
+    return {"questions": len(questions), "retrieve_ms_median": _median(retrieve_ms),
+            "retrieve_ms_p95": _p95(retrieve_ms), "ask_ms_median": _median(ask_ms), "ask_ms_p95": _p95(ask_ms)}
+
+
+def _cold_start(index_dir: Path, settings: Settings, questions: list[str]) -> tuple[float, float]:
+    """A fresh process: start -> first answer, and its peak memory after answering ``questions``."""
+    code = (
+        "import json, resource, sys, time; t0 = time.perf_counter()\n"
+        "from qa.assistant import Assistant\n"
+        f"a = Assistant({str(index_dir)!r}); a.ask(sys.argv[1]); first = time.perf_counter() - t0\n"
+        "for q in json.loads(sys.argv[2]): a.ask(q)\n"
+        "print(json.dumps([first, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))\n"
+    )
+    env = {**os.environ, "NEWSQA_MODEL": settings.model, "NEWSQA_CACHE_DIR": str(settings.cache_dir)}
+    out = subprocess.run([sys.executable, "-c", code, questions[0], json.dumps(questions)], env=env,
+                         capture_output=True, text=True, check=True)
+    first, rss = json.loads(out.stdout.strip().splitlines()[-1])
+    return round(first, 2), round(rss, 1)
+
+
+def synthetic_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    """Clustered unit vectors (a mixture of 1,000 Gaussian topics): closer to real embeddings
+    than uniform noise, on which approximate search is unrealistically hard."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((1000, dim)).astype(np.float32)
+    vectors = centres[rng.integers(0, 1000, n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
+
+
+def _bench_scaling(n: int, dim: int, n_queries: int = 200) -> list[dict]:
+    import faiss
+
+    from embeddings.vector_index import INDEX_TYPES, build_faiss_index
+
+    data = synthetic_vectors(n, dim)
+    queries = synthetic_vectors(n_queries, dim, seed=1)
+    exact = build_faiss_index(data, "flat")
+    _, truth = exact.search(queries, 10)
+    rows = []
+    for index_type in INDEX_TYPES:
+        started = time.perf_counter()
+        index = exact if index_type == "flat" else build_faiss_index(data, index_type)
+        build_s = time.perf_counter() - started
+        times = []
+        for q in queries:
+            t = time.perf_counter()
+            index.search(q.reshape(1, -1), 10)
+            times.append((time.perf_counter() - t) * 1000)
+        _, found = index.search(queries, 10)
+        recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
+        rows.append({"vectors": n, "index_type": index_type, "search_ms_median": _median(times),
+                     "recall@10": round(float(recall), 4), "build_s": round(build_s, 1),
+                     "bytes_per_vector": round(faiss.serialize_index(index).nbytes / n, 1)})
+    return rows
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 2)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))], 2)
+
+
+def render(result: dict) -> str:
+    i, q = result["index"], result["query"]
+    lines = [
+        f"machine: {result['machine']['cpus']} CPUs, torch threads {result['machine']['torch_threads']}, "
+        f"{result['machine']['platform']}   model: {result['model']}",
+        f"indexing: {i['documents']} docs, {i['chunks']} chunks, {i['tokens']} tokens in {i['seconds']} s  "
+        f"({i['docs_per_s']} docs/s, {i['chunks_per_s']} chunks/s, {i['tokens_per_s']} tokens/s)",
+        f"  stages (s): {i['stages_s']}",
+        f"  model alone: {i['model_tokens_per_s']} tokens/s   pipeline/model: {i['ratio_to_model']}",
+        f"  plain LangChain: {i.get('langchain_tokens_per_s')} tokens/s   pipeline/LangChain: "
+        f"{i.get('ratio_to_langchain')}",
+        f"  peak RSS {i['peak_rss_mb']} MB, disk {i['disk_bytes_per_1000_chunks'] / 2**20:.2f} MB per 1,000 chunks",
+        f"query ({q['questions']} questions, warm): retrieve median {q['retrieve_ms_median']} ms, "
+        f"p95 {q['retrieve_ms_p95']} ms; ask median {q['ask_ms_median']} ms, p95 {q['ask_ms_p95']} ms",
+        f"cold start to first answer: {result['cold_start_s']} s; serving peak RSS {result['serve_peak_rss_mb']} MB",
+        "scaling (synthetic clustered vectors):",
+        "  vectors    type      search ms  recall@10  bytes/vector  build s",
+    ]
+    for row in result["scaling"]:
+        lines.append(f"  {row['vectors']:>9,}  {row['index_type']:<8}  {row['search_ms_median']:>9}  "
+                     f"{row['recall@10']:>9}  {row['bytes_per_vector']:>12}  {row['build_s']:>7}")
+    return "\n".join(lines)
