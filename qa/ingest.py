@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -15,7 +16,8 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_ARTICLE_BYTES = 10 * 1024 * 1024  # one .txt/.md/.html article; far above any real news story
+MAX_FILE_BYTES = 256 * 1024 * 1024  # a .jsonl of many articles
 MAX_JSONL_LINE_CHARS = 8 * 1024 * 1024
 METADATA_FIELDS = ("title", "source", "dateline", "date", "url", "lang")
 _ID_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -71,13 +73,19 @@ def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Pr
     problems: list[Problem] = []
     documents: list[Document] = []
     seen_ids: dict[str, str] = {}
+    seen_texts: dict[str, str] = {}
     for path in iter_files(paths, problems):
         for doc in read_file(path, problems):
+            where = doc.path or str(path)
             if doc.id in seen_ids:
-                problems.append(Problem(doc.path or str(path), f"duplicate document id '{doc.id}' "
+                problems.append(Problem(where, f"duplicate document id '{doc.id}' "
                                         f"(already read from {seen_ids[doc.id]}); skipped"))
                 continue
-            seen_ids[doc.id] = str(path)
+            digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+            if digest in seen_texts:
+                problems.append(Problem(where, f"same text as document '{seen_texts[digest]}'; skipped"))
+                continue
+            seen_ids[doc.id], seen_texts[digest] = where, doc.id
             documents.append(doc)
     return documents, problems
 
@@ -86,9 +94,10 @@ def read_file(path: Path, problems: list[Problem]) -> list[Document]:
     suffix = path.suffix.lower()
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            problems.append(Problem(str(path), f"file is {size // 2**20} MB, over the "
-                                    f"{MAX_FILE_BYTES // 2**20} MB limit; split it into articles"))
+        limit = MAX_FILE_BYTES if suffix in JSONL_SUFFIXES else MAX_ARTICLE_BYTES
+        if size > limit:
+            problems.append(Problem(str(path), f"file is {size / 2**20:.0f} MB, over the {limit // 2**20} MB "
+                                    "limit for one file; split it into articles (or a .jsonl of articles)"))
             return []
         raw = path.read_bytes()
     except OSError as exc:

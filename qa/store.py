@@ -67,7 +67,7 @@ def current_version(index_dir: Path) -> Path | None:
 def new_version_dir(index_dir: Path) -> Path:
     Path(index_dir).mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    return Path(tempfile.mkdtemp(prefix=f".building-{stamp}-", dir=index_dir))
+    return Path(tempfile.mkdtemp(prefix=f".building-{stamp}-{os.getpid()}-", dir=index_dir))
 
 
 def publish_version(index_dir: Path, built: Path) -> Path:
@@ -93,8 +93,26 @@ def _remove_stale(index_dir: Path, keep: set[str]) -> None:
     for old in versions[:-1]:
         shutil.rmtree(old, ignore_errors=True)
     for abandoned in index_dir.glob(".building-*"):
-        if time.time() - abandoned.stat().st_mtime > 24 * 3600:
+        if _builder_gone(abandoned.name):
             shutil.rmtree(abandoned, ignore_errors=True)
+
+
+def _builder_gone(name: str) -> bool:
+    """Whether the process that started this build folder (pid in its name) has died."""
+    parts = name.split("-")
+    try:
+        pid = int(parts[2])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def write_version(folder: Path, docs: list[Document], chunks: list[Chunk], embed_hashes: list[str],

@@ -137,3 +137,11 @@ def test_failed_build_leaves_previous_index_intact(fake_assistant, tmp_path):
 def test_default_assistant_indexes_the_seeds(settings):
     assistant = Assistant(settings=settings, embedder=FakeEmbedder())
     assert len(assistant.documents()) == 5
+
+
+def test_abandoned_build_folders_of_dead_processes_are_removed(fake_assistant):
+    abandoned = fake_assistant.index_dir / ".building-20260101T000000-999999999-abcd"
+    abandoned.mkdir()
+    (abandoned / "faiss.index").write_bytes(b"half written")
+    fake_assistant.index([SEEDS])
+    assert not abandoned.exists()

@@ -1,0 +1,177 @@
+"""Bad input, interrupted builds, concurrent readers, uploads and hostile content."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from qa.assistant import Assistant
+from qa.errors import QAError
+from qa.ingest import load_documents
+from qa.settings import Settings
+from qa.store import current_version
+from qa.types import Answer, Citation, Document, Passage
+from tests.conftest import REPO, SEEDS, FakeEmbedder
+from ui.app import is_loopback, parse_auth, safe_filename, serve, upload
+from ui.render import article_view, source_cards
+
+
+def more_articles(folder, n):
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"extra{i:03d}.txt").write_text(
+            f"Berita tambahan nomor {i}. Pemerintah kota ke-{i} meresmikan jembatan baru pada Senin. " * 3)
+
+
+def test_sigkill_during_embedding_keeps_the_previous_index(tmp_path, settings):
+    index = tmp_path / "index"
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    assistant = Assistant(index, settings, FakeEmbedder())
+    assistant.index([articles])
+    before = assistant.ask("Kapan Lavrov tiba di Pyongyang?").to_dict()
+    old_version = current_version(index)
+
+    more_articles(articles, 40)
+    marker = tmp_path / "embedding-started"
+    env = {**os.environ, "NEWSQA_MODEL": "fake", "NEWSQA_CACHE_DIR": str(tmp_path / "cache"),
+           "NEWSQA_BATCH_SIZE": "2", "MARKER": str(marker)}
+    proc = subprocess.Popen([sys.executable, "-m", "tests.slow_index_cli", "index", str(articles), "--index", str(index)],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), "the indexer never started embedding"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+
+    assert current_version(index) == old_version
+    assert sorted(p.name for p in index.iterdir() if p.name.startswith("v-")) == [old_version.name]
+    reopened = Assistant(index, settings, FakeEmbedder())
+    assert reopened.ask("Kapan Lavrov tiba di Pyongyang?").to_dict() == before
+
+    report = reopened.index([articles])  # the next run completes and cleans up
+    assert report.documents == 45 and current_version(index) != old_version
+    assert not list(index.glob(".building-*"))
+    assert any(p.doc_id.startswith("extra") for p in reopened.retrieve("jembatan baru kota", k=3))
+
+
+def test_readers_keep_answering_while_the_index_is_rebuilt(tmp_path, settings):
+    index = tmp_path / "index"
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    writer = Assistant(index, settings, FakeEmbedder())
+    writer.index([articles])
+    reader = Assistant(index, settings, FakeEmbedder())
+    errors, answers, done = [], [], threading.Event()
+
+    def read():
+        while not done.is_set():
+            try:
+                answers.append(reader.retrieve("jembatan baru kota Lavrov", k=3))
+            except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
+                errors.append(exc)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    more_articles(articles, 60)
+    Assistant(index, settings, FakeEmbedder()).index([articles])
+    time.sleep(0.3)
+    done.set()
+    thread.join()
+    assert errors == []
+    assert answers and any(p.doc_id.startswith("extra") for p in answers[-1])
+    assert len(reader.documents()) == 65
+
+
+def test_ten_thousand_tiny_files_and_big_inputs(tmp_path, settings):
+    folder = tmp_path / "many"
+    for i in range(10_000):
+        sub = folder / f"d{i // 1000}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"n{i}.txt").write_text(f"Kabar singkat {i}: harga cabai naik {i % 97} persen di pasar {i % 13}.")
+    (folder / "huge.txt").write_bytes(b"kata " * (10 * 1024 * 1024))  # 50 MB in one article
+    long_line = json.dumps({"id": "huge-line", "text": "x " * (5 * 1024 * 1024)})
+    (folder / "lines.jsonl").write_text(long_line + "\n" + json.dumps({"id": "ok-line", "text": "Baris yang baik."}))
+    (folder / "copy-a.txt").write_text("Artikel kembar yang sama persis isinya.")
+    (folder / "copy-b.txt").write_text("Artikel kembar yang sama persis isinya.")
+
+    report = Assistant(tmp_path / "index", settings, FakeEmbedder()).index([folder])
+    reasons = {p.path.rsplit("/", 1)[-1]: p.reason for p in report.problems}
+    assert report.documents == 10_000 + 2  # tiny files, one good jsonl line, one of the twins
+    assert "over the 10 MB limit" in reasons["huge.txt"]
+    assert "longer than" in reasons["lines.jsonl:1"]
+    assert "same text as document 'copy-a'" in reasons["copy-b.txt"]
+
+
+@pytest.mark.parametrize("question", ["Когда Лавров приехал в Пхеньян?", "라브로프는 언제 평양을 방문했나요?",
+                                      "Lavrov\x07 tiba\x1b[31m kapan?", "ok?" * 600])
+def test_odd_questions_get_an_answer_or_a_clear_message(fake_assistant, question):
+    try:
+        answer = fake_assistant.ask(question)
+    except QAError as exc:
+        assert "question" in str(exc).lower()
+    else:
+        assert isinstance(answer, Answer) and (answer.abstained or answer.citations)
+
+
+def test_uploads_are_checked_and_names_sanitised(tmp_path, fake_assistant):
+    files = tmp_path / "incoming"
+    files.mkdir()
+    good = files / "berita.txt"
+    good.write_text("Festival budaya digelar di Solo pada Sabtu (3/8/2024) dengan 200 penari.")
+    renamed_png = files / "photo.txt"
+    renamed_png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    script = files / "run.sh"
+    script.write_text("rm -rf /")
+    big = files / "big.txt"
+    big.write_bytes(b"a " * (1024 * 1024))
+    settings = fake_assistant.settings.with_(max_upload_mb=1, max_upload_files=4)
+    fake_assistant.settings = settings
+    report = upload(fake_assistant, [str(good), str(renamed_png), str(script), str(big), str(good)])
+    assert "Added 1 article(s): berita" in report
+    assert "photo.txt**: binary" in report and "run.sh**: type not allowed" in report
+    assert "big.txt**: larger than 1 MB" in report and "over the limit of 4 files" in report
+    assert any(d["id"] == "berita" for d in fake_assistant.documents())
+    assert len(fake_assistant.documents()) == 6
+    assert safe_filename("../../etc/passwd.txt") == "passwd.txt"
+    assert safe_filename("..\\..\\win.ini") == "win.ini"
+    assert safe_filename(".hidden.txt") == "hidden.txt"
+    assert safe_filename("a b<>|c.md") == "a_b___c.md"
+
+
+def test_serving_off_loopback_requires_credentials():
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0")
+    with pytest.raises(QAError, match="without authentication"):
+        serve(Settings(host="0.0.0.0", port=1), block=False)
+    assert parse_auth("ann:secret, bob:pw") == [("ann", "secret"), ("bob", "pw")]
+    with pytest.raises(QAError, match="user:password"):
+        parse_auth("nopassword")
+
+
+def test_article_text_is_escaped_in_every_view():
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    doc = Document(id="x", text=f"Judul\n\n{payload} Lavrov tiba.", title=f"<b>{payload}</b>", source="<i>s</i>")
+    passage = Passage(doc_id="x", start=0, end=len(doc.text), text=doc.text, score=1.0, title=doc.title)
+    answer = Answer("q", "t", [Citation(1, passage, highlights=[(7, len(doc.text))])], [passage], False)
+    for html in (source_cards(answer), article_view(doc, [(7, 20)], []),
+                 source_cards(Answer("q", "t", [], [passage], True))):
+        assert "<script" not in html and "<img" not in html and "<i>s</i>" not in html
+        assert "<b>&lt;b&gt;" in html or "&lt;b&gt;" in html or doc.title not in html
+        assert "&lt;script&gt;" in html
+
+
+def test_documents_with_markup_are_stored_as_text(tmp_path):
+    (tmp_path / "a.txt").write_text("<script>x()</script> Berita biasa tentang banjir di Jakarta hari ini.")
+    docs, problems = load_documents([tmp_path])
+    assert docs[0].text.startswith("<script>")  # stored verbatim; escaped when shown
