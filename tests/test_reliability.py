@@ -44,8 +44,8 @@ def test_sigkill_during_embedding_keeps_the_previous_index(tmp_path, settings):
     marker = tmp_path / "embedding-started"
     env = {**os.environ, "NEWSQA_MODEL": "fake", "NEWSQA_CACHE_DIR": str(tmp_path / "cache"),
            "NEWSQA_BATCH_SIZE": "2", "MARKER": str(marker)}
-    proc = subprocess.Popen([sys.executable, "-m", "tests.slow_index_cli", "index", str(articles), "--index", str(index)],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [sys.executable, "-m", "tests.slow_index_cli", "index", str(articles), "--index", str(index)]
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while not marker.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
