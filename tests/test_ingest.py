@@ -82,3 +82,19 @@ def test_formats_and_bad_files_are_reported_not_fatal(tmp_path):
 def test_decode_rejects_binary_and_accepts_bom():
     assert decode_bytes("\ufeffhalo".encode("utf-8")) == "halo"
     assert decode_bytes(b"\x00\x01\x02binary") is None
+
+
+def test_html_pages_keep_title_and_date_and_drop_boilerplate(tmp_path):
+    body = " ".join(["Pemerintah kota Bandung meresmikan taman kota baru yang luasnya dua hektare."] * 4)
+    (tmp_path / "page.html").write_text(f"""<!doctype html><html><head><title>Taman Baru di Bandung</title>
+        <meta property="article:published_time" content="2024-03-05"></head><body>
+        <nav><a href="/">Beranda</a> | <a href="/news">Berita</a></nav>
+        <article><h1>Taman Baru di Bandung</h1><p>{body}</p><p>{body}</p></article>
+        <footer>Hak cipta 2024. Iklan. Ikuti kami di media sosial.</footer>
+        <script>var tracking = 1;</script></body></html>""", encoding="utf-8")
+    docs, problems = load_documents([tmp_path])
+    assert problems == []
+    doc = docs[0]
+    assert doc.title == "Taman Baru di Bandung" and doc.date == "2024-03-05"
+    assert "meresmikan taman kota baru" in doc.text
+    assert "tracking" not in doc.text and "Beranda" not in doc.text

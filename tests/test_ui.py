@@ -99,10 +99,13 @@ def test_ask_open_source_follow_up(page, output_dir):
     page.screenshot(path=str(output_dir / "follow-up.png"), full_page=True)
 
 
-def test_not_found_is_shown_as_such(page):
+def test_not_found_is_shown_as_such_and_cards_open_sources(page):
     ask(page, "What did Lavrov say about Taiwan?", 0)
     assert "Not found in the articles" in page.inner_text("#qa-sources")
     assert "Not found in the articles" in page.inner_text("#qa-chat")
+    page.locator("#qa-sources .qa-card").nth(1).click()  # clicking a card opens its article
+    page.locator("#qa-article #qa-first-hl").wait_for(timeout=30_000)
+    assert page.locator("#qa-pick input[type=radio]:checked").count() == 1
 
 
 def test_upload_then_ask_and_hostile_html_never_runs(page, tmp_path, output_dir):

@@ -15,7 +15,7 @@ from qa.errors import QAError
 from qa.ingest import SUPPORTED_SUFFIXES, read_file
 from qa.settings import Settings
 from qa.types import Answer, Problem
-from ui.render import CSS, article_view, source_cards
+from ui.render import CARD_CLICK_JS, CSS, article_view, source_cards
 
 EXAMPLES = [
     "When did Lavrov visit Pyongyang?",
@@ -237,7 +237,8 @@ def serve(settings: Settings, index_dir: str | Path | None = None, block: bool =
 def launch(assistant: Assistant, host: str, port: int, auth=None, block: bool = True) -> gr.Blocks:
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, auth=auth, css=CSS, show_error=False, prevent_thread_lock=not block,
+        server_name=host, server_port=port, auth=auth, css=CSS, js=CARD_CLICK_JS, show_error=False,
+        prevent_thread_lock=not block,
         quiet=True, max_file_size=f"{assistant.settings.max_upload_mb}mb",
     )
     return demo

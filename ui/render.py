@@ -63,7 +63,8 @@ def _mark_answers(p: Passage, citation: Citation) -> str:
 
 
 def _passage_card(n: int, p: Passage) -> str:
-    return (f"<div class='qa-card qa-near'><div class='qa-card-head'>{n}. {_label(p.title, p.source, p.date, p.doc_id)}"
+    return (f"<div class='qa-card qa-near' data-n='{n}'><div class='qa-card-head'>{n}. "
+            f"{_label(p.title, p.source, p.date, p.doc_id)}"
             f" <code>{escape(p.doc_id)} [{p.start}:{p.end}] score {p.score:.3f}</code></div>"
             f"<div class='qa-card-body'>{escape(p.text)}</div></div>")
 
@@ -81,7 +82,8 @@ def article_view(doc: Document, highlights: list[tuple[int, int]], answers: list
 
 
 CSS = """
-.qa-card {border:1px solid #d0d7de; border-radius:8px; padding:8px 10px; margin:6px 0; background:#fff;}
+.qa-card {border:1px solid #d0d7de; border-radius:8px; padding:8px 10px; margin:6px 0; background:#fff; cursor:pointer;}
+.qa-card:hover {border-color:#0969da;}
 .qa-card-head {font-size:0.9em; margin-bottom:4px;}
 .qa-card-body, .qa-article-body {white-space:pre-wrap; font-size:0.92em; line-height:1.45;}
 .qa-meta {color:#57606a; font-size:0.85em;}
@@ -90,4 +92,19 @@ mark.qa-hl {background:#fff3a3; padding:0 1px;}
 mark.qa-answer {background:#ffd33d; font-weight:600;}
 .qa-notfound {background:#fff1f0; border:1px solid #ffa39e; padding:6px 10px; border-radius:6px;}
 .qa-article {max-height:520px; overflow:auto; border:1px solid #d0d7de; border-radius:8px; padding:8px 12px;}
+"""
+
+# Clicking a source card opens that source, like picking it under "Open a source".
+CARD_CLICK_JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const card = event.target.closest('.qa-card');
+    if (!card) return;
+    const n = card.dataset.n;
+    for (const label of document.querySelectorAll('#qa-pick label')) {
+      const text = label.innerText.trim();
+      if (text.startsWith('[' + n + ']') || text.startsWith(n + '.')) { label.click(); break; }
+    }
+  });
+}
 """
