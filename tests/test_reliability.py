@@ -31,12 +31,17 @@ def more_articles(folder, n):
             f"Berita tambahan nomor {i}. Pemerintah kota ke-{i} meresmikan jembatan baru pada Senin. " * 3)
 
 
-def test_sigkill_during_embedding_keeps_the_previous_index(tmp_path, settings):
-    index = tmp_path / "index"
-    articles = tmp_path / "articles"
+def seeded_index(tmp_path, settings):
+    """A copy of the seeds indexed with the fake embedder: (index dir, articles dir, assistant)."""
+    index, articles = tmp_path / "index", tmp_path / "articles"
     shutil.copytree(SEEDS, articles)
     assistant = Assistant(index, settings, FakeEmbedder())
     assistant.index([articles])
+    return index, articles, assistant
+
+
+def test_sigkill_during_embedding_keeps_the_previous_index(tmp_path, settings):
+    index, articles, assistant = seeded_index(tmp_path, settings)
     before = assistant.ask("Kapan Lavrov tiba di Pyongyang?").to_dict()
     old_version = current_version(index)
 
@@ -66,11 +71,7 @@ def test_sigkill_during_embedding_keeps_the_previous_index(tmp_path, settings):
 
 
 def test_readers_keep_answering_while_the_index_is_rebuilt(tmp_path, settings):
-    index = tmp_path / "index"
-    articles = tmp_path / "articles"
-    shutil.copytree(SEEDS, articles)
-    writer = Assistant(index, settings, FakeEmbedder())
-    writer.index([articles])
+    index, articles, _ = seeded_index(tmp_path, settings)
     reader = Assistant(index, settings, FakeEmbedder())
     errors, answers, done = [], [], threading.Event()
 
