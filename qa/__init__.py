@@ -20,7 +20,6 @@ from qa.errors import (
     IndexMismatch,
     IndexNotFound,
     IndexProblem,
-    IngestError,
     InvalidQuestion,
     ModelError,
     QAError,
@@ -30,7 +29,7 @@ from qa.types import Answer, Chunk, Citation, Document, IndexReport, Passage, Pr
 
 __all__ = [
     "Answer", "Assistant", "Chunk", "Citation", "Document", "GoldFileError", "IndexCorrupt",
-    "IndexMismatch", "IndexNotFound", "IndexProblem", "IndexReport", "IngestError",
+    "IndexMismatch", "IndexNotFound", "IndexProblem", "IndexReport",
     "InvalidQuestion", "ModelError", "Passage", "Problem", "QAError", "Settings", "ask",
     "evaluate", "get_assistant", "index", "retrieve",
 ]

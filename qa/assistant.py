@@ -66,12 +66,10 @@ class Assistant:
                 store = self.store
                 new_ids = {d.id for d in documents}
                 existing = [store.document(m["id"]) for m in store.documents() if m["id"] not in new_ids]
-            return self._index_documents(existing + list(documents), progress)
-
-    def _index_documents(self, documents: list[Document], progress: Progress | None) -> IndexReport:
-        report = build_index([], self.embedder, self.settings, self.index_dir, progress, documents=documents)
-        self._refresh(force=True)
-        return report
+            report = build_index([], self.embedder, self.settings, self.index_dir, progress,
+                                 documents=existing + list(documents))
+            self._refresh(force=True)
+            return report
 
     # -- reading -------------------------------------------------------------------------
     @property

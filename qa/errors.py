@@ -9,23 +9,19 @@ class ModelError(QAError):
     """The embedding model could not be obtained or loaded."""
 
 
-class IngestError(QAError):
-    """A file could not be read as an article (the message says why)."""
+class IndexProblem(QAError):
+    """Base for problems with an index folder."""
 
 
-class IndexError_(QAError):
-    """Base for index problems; exported as ``IndexProblem``."""
-
-
-class IndexNotFound(IndexError_):
+class IndexNotFound(IndexProblem):
     """No index exists where one was expected."""
 
 
-class IndexMismatch(IndexError_):
+class IndexMismatch(IndexProblem):
     """The index was built with another model, format or settings."""
 
 
-class IndexCorrupt(IndexError_):
+class IndexCorrupt(IndexProblem):
     """An index file is missing, truncated or altered."""
 
 
@@ -36,5 +32,3 @@ class InvalidQuestion(QAError):
 class GoldFileError(QAError):
     """An evaluation gold file could not be used at all."""
 
-
-IndexProblem = IndexError_

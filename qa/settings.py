@@ -71,10 +71,6 @@ class Settings:
     def model_cache_dir(self) -> Path:
         return Path(self.cache_dir) / "models"
 
-    @property
-    def hf_offline(self) -> bool:
-        return os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
-
 
 def _parse(name: str, raw: str, default):
     if name.endswith("_dir"):
