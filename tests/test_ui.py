@@ -94,6 +94,27 @@ def test_ask_open_source_follow_up(page, output_dir):
     assert frame["y"] - 5 <= box["y"] <= frame["y"] + frame["height"], "highlight not scrolled into view"
     page.screenshot(path=str(output_dir / "source-open.png"), full_page=True)
 
+    # clicking the [1] marker in the answer opens source [1] too
+    page.click("#qa-pick label >> nth=-1")
+    point = page.evaluate("""() => {
+        const walker = document.createTreeWalker(document.querySelector('#qa-chat'), NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+            const i = walker.currentNode.textContent.indexOf('[1]');
+            if (i >= 0) {
+                const range = document.createRange();
+                range.setStart(walker.currentNode, i + 1); range.setEnd(walker.currentNode, i + 2);
+                const r = range.getBoundingClientRect();
+                return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+            }
+        }
+        return null;
+    }""")
+    assert point, "no [1] marker in the chat"
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_function("document.querySelector('#qa-pick input[type=radio]:checked') && "
+                           "document.querySelector('#qa-pick input[type=radio]:checked').closest('label')"
+                           ".innerText.trim().startsWith('[1]')", timeout=10_000)
+
     ask(page, "And who did he meet there?", 1)
     assert "Lavrov" in page.inner_text("#qa-searched")
     page.screenshot(path=str(output_dir / "follow-up.png"), full_page=True)

@@ -94,16 +94,33 @@ mark.qa-answer {background:#ffd33d; font-weight:600;}
 .qa-article {max-height:520px; overflow:auto; border:1px solid #d0d7de; border-radius:8px; padding:8px 12px;}
 """
 
-# Clicking a source card opens that source, like picking it under "Open a source".
+# Clicking a source card, or a [n] marker in the chat, opens that source (as picking it under
+# "Open a source" does).
 CARD_CLICK_JS = """
 () => {
-  document.addEventListener('click', (event) => {
-    const card = event.target.closest('.qa-card');
-    if (!card) return;
-    const n = card.dataset.n;
+  const open = (n) => {
     for (const label of document.querySelectorAll('#qa-pick label')) {
       const text = label.innerText.trim();
-      if (text.startsWith('[' + n + ']') || text.startsWith(n + '.')) { label.click(); break; }
+      if (text.startsWith('[' + n + ']') || text.startsWith(n + '.')) { label.click(); return; }
+    }
+  };
+  const markerAt = (x, y) => {
+    const range = document.caretRangeFromPoint && document.caretRangeFromPoint(x, y);
+    if (!range || range.startContainer.nodeType !== Node.TEXT_NODE) return null;
+    const text = range.startContainer.textContent, at = range.startOffset;
+    const re = /\\[(\\d+)\\]/g;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      if (at >= m.index && at <= m.index + m[0].length) return m[1];
+    }
+    return null;
+  };
+  document.addEventListener('click', (event) => {
+    const card = event.target.closest('.qa-card');
+    if (card) { open(card.dataset.n); return; }
+    if (event.target.closest('#qa-chat')) {
+      const n = markerAt(event.clientX, event.clientY);
+      if (n) open(n);
     }
   });
 }
