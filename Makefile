@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 7860
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
 export NEWSQA_CACHE_DIR ?= $(CURDIR)/.cache/newsqa
 
 .PHONY: run test setup model browser lint bench clean
