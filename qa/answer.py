@@ -179,8 +179,9 @@ class _Citations:
 def _render_timeline(question: str, occurrences: list[Occurrence], passages: list[Passage],
                      rewritten: str) -> Answer:
     """One line per occurrence, in time order: its best sentence, a second one if it names
-    another day (arrived on Wednesday, met on Thursday); other articles reporting the same
-    occurrence are named on the citation."""
+    another day (arrived on Wednesday, met on Thursday). Other articles reporting the same
+    occurrence are cited right after it as "also reported by", so each can be opened, but
+    their sentences are not repeated."""
     lang = "id" if question_language(question) == "id" else "en"
     cites = _Citations(passages)
     lines = []
@@ -192,20 +193,35 @@ def _render_timeline(question: str, occurrences: list[Occurrence], passages: lis
             if other.days and not (other.days & shown[0].days) and other.candidate.text != shown[0].candidate.text:
                 shown.append(other)
                 break
-        parts = []
-        for item in shown:
-            citation = cites.cite(item.candidate)
-            parts.append(f"{item.candidate.text} [{citation.n}]")
         first = cites.cite(shown[0].candidate)
-        cited_docs = {c.passage.doc_id for c in cites.items}
-        for item in members:
-            doc = passages[item.candidate.passage_index].doc_id
-            if doc not in cited_docs and doc not in first.also_reported_by:
-                first.also_reported_by.append(doc)
+        line = f"{shown[0].candidate.text} [{first.n}]"
+        also = _also_reporting(members, shown, cites, passages)
+        if also:
+            line += " (" + ("juga diberitakan " if lang == "id" else "also reported by ") + ", ".join(
+                f"[{c.n}]" for c in also) + ")"
+        for item in shown[1:]:
+            line += f" {item.candidate.text} [{cites.cite(item.candidate).n}]"
         label = occurrence.label(lang)
-        lines.append(f"- {label}: " + " ".join(parts) if label else "- " + " ".join(parts))
+        lines.append(f"- {label}: {line}" if label else f"- {line}")
     text = "\n".join(lines) if len(lines) > 1 else lines[0][2:]
     return Answer(question, text, cites.items, passages, False, rewritten)
+
+
+def _also_reporting(members: list, shown: list, cites: _Citations, passages: list[Passage]) -> list[Citation]:
+    """Citations for one sentence of each other article in the occurrence."""
+    primary = cites.cite(shown[0].candidate)
+    shown_docs = {passages[item.candidate.passage_index].doc_id for item in shown}
+    cited_docs = {c.passage.doc_id for c in cites.items}
+    out = []
+    for item in members:
+        doc = passages[item.candidate.passage_index].doc_id
+        if doc in shown_docs or doc in cited_docs or doc in primary.also_reported_by:
+            continue
+        citation = cites.cite(item.candidate)
+        citation.corroborates = primary.n
+        primary.also_reported_by.append(doc)
+        out.append(citation)
+    return out
 
 
 def _render(question: str, info: QuestionInfo, chosen: list[Candidate], passages: list[Passage],

@@ -60,9 +60,11 @@ class Citation:
     also_reported_by: list[str] = field(default_factory=list)
     highlights: list[tuple[int, int]] = field(default_factory=list)  # cited sentences, document offsets
     answer_spans: list[tuple[int, int]] = field(default_factory=list)  # the answer itself (date, number...)
+    corroborates: int = 0  # for an "also reported by" citation: the n of the citation it backs up
 
     def to_dict(self) -> dict:
         return {"n": self.n, **self.passage.to_dict(), "also_reported_by": list(self.also_reported_by),
+                "corroborates": self.corroborates,
                 "highlights": [list(h) for h in self.highlights],
                 "answer_spans": [list(s) for s in self.answer_spans]}
 

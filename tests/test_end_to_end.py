@@ -20,12 +20,10 @@ def test_lavrov_visit_is_answered_from_dated_passages(real_assistant, question):
     def dated(passages):
         return {p.doc_id for p in passages if any(w in p.text for w in DATE_WORDS)}
 
+    # its top three citations include dated passages of 000 and 002, which retrieval ranks high too
+    assert dated([c.passage for c in answer.citations[:3]]) >= LAVROV_DOCS
     assert "000_ca339fe098fdc454" in dated(answer.passages[:3])
     assert dated(answer.passages[:5]) >= LAVROV_DOCS
-    # the answer cites the dated passage of 000; 002 is cited or named as also reporting it
-    cited = {c.passage.doc_id for c in answer.citations[:3]}
-    also = {doc for c in answer.citations for doc in c.also_reported_by}
-    assert "000_ca339fe098fdc454" in cited and "002_40a6057ee60a1d58" in cited | also
     assert "18/10" in answer.text or "19/10/2023" in answer.text
     # a timeline: the 2023 visit before the 2025 one (Wonsan talks, article 003)
     lines = answer.text.splitlines()
@@ -34,8 +32,9 @@ def test_lavrov_visit_is_answered_from_dated_passages(real_assistant, question):
     for citation in answer.citations:
         doc = real_assistant.document(citation.passage.doc_id)
         assert doc.text[citation.passage.start:citation.passage.end] == citation.passage.text
-        for start, end in citation.highlights:
-            assert doc.text[start:end] in answer.text
+        if not citation.corroborates:  # "also reported by" sources are cited, not quoted
+            for start, end in citation.highlights:
+                assert doc.text[start:end] in answer.text
 
 
 def test_unanswerable_question_abstains_with_nearest_passages(real_assistant):

@@ -44,6 +44,8 @@ def _citation_card(citation: Citation) -> str:
     also = ""
     if citation.also_reported_by:
         also = f"<div class='qa-also'>Also reported by: {escape(', '.join(citation.also_reported_by))}</div>"
+    if citation.corroborates:
+        also = f"<div class='qa-also'>Also reports what [{citation.corroborates}] says.</div>"
     return (f"<div class='qa-card' data-n='{citation.n}'><div class='qa-card-head'>[{citation.n}] "
             f"{_label(p.title, p.source, p.date, p.doc_id)} <code>{escape(p.doc_id)} [{p.start}:{p.end}]</code></div>"
             f"<div class='qa-card-body'>{body}</div>{also}</div>")
