@@ -101,6 +101,7 @@ def test_ask_open_source_follow_up(page, output_dir):
         while (walker.nextNode()) {
             const i = walker.currentNode.textContent.indexOf('[1]');
             if (i >= 0) {
+                walker.currentNode.parentElement.scrollIntoView({block: 'center'});
                 const range = document.createRange();
                 range.setStart(walker.currentNode, i + 1); range.setEnd(walker.currentNode, i + 2);
                 const r = range.getBoundingClientRect();
