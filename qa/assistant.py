@@ -91,7 +91,7 @@ class Assistant:
                 store = IndexStore.open(self.index_dir, self.embedder.fingerprint, self.embedder.name)
                 old, self._store, self._version = self._store, store, version
                 params = HybridParams(self.settings.lexical_weight, self.settings.answer_type_weight,
-                                      self.settings.diversity_penalty)
+                                      self.settings.diversity_penalty, self.settings.fusion)
                 self._retriever = Retriever(store, self.embedder, params)
                 if old is not None:
                     old.close()

@@ -31,6 +31,7 @@ class HybridParams:
     lexical_weight: float = 0.15
     answer_type_weight: float = 0.05
     diversity_penalty: float = 0.02
+    fusion: str = "weighted"  # or "rrf": equal-weight reciprocal-rank fusion (measured, worse)
     candidates: int = 50
 
 
@@ -74,6 +75,8 @@ class Retriever:
         if len(lex_rows):
             by_row = dict(zip(lex_rows.tolist(), (lex_scores / lex_scores.max()).tolist()))
             lexical = np.array([by_row.get(r, 0.0) for r in rows.tolist()], np.float32)
+        if self.params.fusion == "rrf":  # plain reciprocal-rank fusion, kept for comparison
+            return _reciprocal_rank_fusion(dense_rows, lex_rows, k)
         weight = self.params.lexical_weight * self.coverage(question)
         combined = np.array([dense[r] for r in rows.tolist()], np.float32) + weight * lexical
         combined = self._answer_type_bonus(question, rows, combined, 3 * k)
@@ -161,3 +164,12 @@ def _best_sentence_evidence(text: str, kind: str, terms: list[str]) -> float:
         if typed:
             best = max(best, typed * (0.5 * share(set(tokenize(sentence))) + 0.5 * in_passage))
     return best
+
+
+def _reciprocal_rank_fusion(dense_rows: np.ndarray, lex_rows: np.ndarray, k: int, c: int = 60):
+    scores: dict[int, float] = {}
+    for ranked in (dense_rows.tolist(), lex_rows.tolist()):
+        for rank, row in enumerate(ranked, start=1):
+            scores[row] = scores.get(row, 0.0) + 1.0 / (c + rank)
+    best = sorted(scores, key=scores.get, reverse=True)[:k]
+    return np.array([scores[r] for r in best], np.float32), np.array(best, np.int64)

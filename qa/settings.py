@@ -40,6 +40,7 @@ class Settings:
     lexical_weight: float = 0.15  # BM25's weight in hybrid scoring (see qa/retrieve.py)
     answer_type_weight: float = 0.05  # bonus for passages holding the answer type (dates for when...)
     diversity_penalty: float = 0.02  # per better chunk of the same article already ranked
+    fusion: str = "weighted"  # hybrid fusion: "weighted" (default) or "rrf" (measured worse)
     index_type: str = "auto"
     max_question_chars: int = 2000
     host: str = "127.0.0.1"
