@@ -46,8 +46,7 @@ def compose_answer(question: str, passages: list[Passage], doc_text: Callable[[s
         occurrences = _when_occurrences(info, candidates, passages, doc_text)
         if occurrences:
             return _render_timeline(question, occurrences, passages, rewritten)
-    chosen = _choose(info, candidates, passages)
-    return _render(question, info, chosen, passages, rewritten)
+    return _render(question, _choose(candidates), passages, rewritten)
 
 
 def _candidates(info: QuestionInfo, passages: list[Passage]) -> list[Candidate]:
@@ -126,7 +125,8 @@ def question_language(question: str) -> str:
     return "en" if english > indonesian else "id"
 
 
-def _choose(info: QuestionInfo, candidates: list[Candidate], passages: list[Passage]) -> list[Candidate]:
+def _choose(candidates: list[Candidate]) -> list[Candidate]:
+    """The best sentence, and up to two more nearly as good that add something new."""
     best = candidates[0]
     chosen = [best]
     for cand in candidates[1:]:
@@ -146,8 +146,8 @@ def _when_occurrences(info: QuestionInfo, candidates: list[Candidate], passages:
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
-    same_doc = a.passage_index == b.passage_index or a.text == b.text
-    return (same_doc and a.start < b.end and b.start < a.end) or a.text == b.text
+    """The same sentence (overlapping chunks repeat sentences) or overlapping spans of one passage."""
+    return a.text == b.text or (a.passage_index == b.passage_index and a.start < b.end and b.start < a.end)
 
 
 def _restates(cand: Candidate, chosen: list[Candidate]) -> bool:
@@ -224,8 +224,7 @@ def _also_reporting(members: list, shown: list, cites: _Citations, passages: lis
     return out
 
 
-def _render(question: str, info: QuestionInfo, chosen: list[Candidate], passages: list[Passage],
-            rewritten: str) -> Answer:
+def _render(question: str, chosen: list[Candidate], passages: list[Passage], rewritten: str) -> Answer:
     cites = _Citations(passages)
     lines = [f"{cand.text} [{cites.cite(cand).n}]" for cand in chosen]
     _add_also_reported(chosen, cites, passages)
