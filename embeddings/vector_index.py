@@ -18,6 +18,8 @@ INDEX_TYPES = ("flat", "hnsw", "ivf_sq8")
 # it, IVF with 8-bit scalar quantisation keeps recall@10 >= 0.95 at a quarter of the memory
 # (docs/benchmarks.md). HNSW is offered but needs a large efSearch on clustered data.
 AUTO_FLAT_LIMIT = 200_000
+# Index files above this size are memory-mapped read-only instead of read into memory.
+MMAP_ABOVE_BYTES = 256 * 1024 * 1024
 
 
 def choose_index_type(n_vectors: int, requested: str = "auto") -> str:
@@ -64,8 +66,9 @@ def save_faiss_index(index: faiss.Index, path: Path) -> None:
 
 
 def load_faiss_index(path: Path) -> faiss.Index:
+    flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if path.stat().st_size > MMAP_ABOVE_BYTES else 0
     try:
-        return tune_search(faiss.read_index(str(path)))
+        return tune_search(faiss.read_index(str(path), flags))
     except RuntimeError as exc:
         raise IndexCorrupt(f"The vector index {path} cannot be read ({exc}). Rebuild it with `qa index`.") from exc
 

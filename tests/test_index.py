@@ -145,3 +145,12 @@ def test_abandoned_build_folders_of_dead_processes_are_removed(fake_assistant):
     (abandoned / "faiss.index").write_bytes(b"half written")
     fake_assistant.index([SEEDS])
     assert not abandoned.exists()
+
+
+def test_large_index_files_are_memory_mapped(fake_assistant, monkeypatch):
+    import embeddings.vector_index as vector_index
+
+    expected = [p.to_dict() for p in fake_assistant.retrieve("Shoigu pameran pertahanan", k=3)]
+    monkeypatch.setattr(vector_index, "MMAP_ABOVE_BYTES", 0)
+    mapped = Assistant(fake_assistant.index_dir, fake_assistant.settings, FakeEmbedder())
+    assert [p.to_dict() for p in mapped.retrieve("Shoigu pameran pertahanan", k=3)] == expected
