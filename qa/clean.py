@@ -27,7 +27,8 @@ _BOILERPLATE_LINE = re.compile(
 _STRAY_NBSP_MOJIBAKE = re.compile("Â(?=[\u00a0 ]|$)", re.MULTILINE)
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
-_MONTHS = {
+# Month names and abbreviations (Indonesian and English) -> month number; shared by the date readers.
+MONTHS = {
     "januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "feb": 2, "pebruari": 2,
     "maret": 3, "march": 3, "mar": 3, "april": 4, "apr": 4, "mei": 5, "may": 5,
     "juni": 6, "june": 6, "jun": 6, "juli": 7, "july": 7, "jul": 7, "agustus": 8, "august": 8,
@@ -35,11 +36,11 @@ _MONTHS = {
     "okt": 10, "oct": 10, "november": 11, "nopember": 11, "nov": 11, "desember": 12,
     "december": 12, "des": 12, "dec": 12,
 }
-_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 FULL_DATE_PATTERNS = [
     re.compile(r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})\b"),
-    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mn>{_MONTH_NAMES})\.?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I),
-    re.compile(rf"\b(?P<mn>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mn>{MONTH_WORDS})\.?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I),
+    re.compile(rf"\b(?P<mn>{MONTH_WORDS})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I),
     re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
 ]
 _DATELINE = re.compile(r"^(?P<head>[^\n!?\"“]{2,60}?)\s+(?:-{1,2}|–|—)\s+\S")
@@ -136,7 +137,7 @@ def find_date(text: str) -> str:
 
 def _iso(match: re.Match) -> str:
     parts = match.groupdict()
-    month = int(parts["m"]) if parts.get("m") else _MONTHS.get(parts["mn"].lower().rstrip("."), 0)
+    month = int(parts["m"]) if parts.get("m") else MONTHS.get(parts["mn"].lower().rstrip("."), 0)
     day, year = int(parts["d"]), int(parts["y"])
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return ""

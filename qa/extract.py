@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.clean import _MONTH_NAMES, _MONTHS
+from qa.clean import MONTH_WORDS, MONTHS
 from qa.lexical import STOPWORDS, fold, tokenize
 from qa.lexicon import alternatives, phrases
 
@@ -14,13 +14,13 @@ _DAYS = ("senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|monday|tuesday|wedne
 _DATE_EXPR = re.compile(
     rf"""(?:
         (?:(?:pada\s+)?(?:hari\s+)?\b(?:{_DAYS})\b(?:\s*,?\s*\(\s*\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\s*\)
-            |\s*,?\s*\(?\d{{1,2}}\s+(?:{_MONTH_NAMES})\b\.?(?:\s+\d{{4}})?\)?)?)
+            |\s*,?\s*\(?\d{{1,2}}\s+(?:{MONTH_WORDS})\b\.?(?:\s+\d{{4}})?\)?)?)
       | \b\d{{1,2}}/\d{{1,2}}/(?:19|20)\d{{2}}\b
       | \(\d{{1,2}}/\d{{1,2}}\)
-      | \b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b\.?(?:\s+(?:19|20)\d{{2}})?
-      | \b(?:{_MONTH_NAMES})\b\.?\s+\d{{1,2}}(?!\d)(?:,\s*(?:19|20)\d{{2}})?
-      | \b(?:bulan\s+)?(?:{_MONTH_NAMES})\b\.?\s+(?:19|20)\d{{2}}
-      | \b(?:pada\s+)?bulan\s+(?:{_MONTH_NAMES})\b
+      | \b\d{{1,2}}\s+(?:{MONTH_WORDS})\b\.?(?:\s+(?:19|20)\d{{2}})?
+      | \b(?:{MONTH_WORDS})\b\.?\s+\d{{1,2}}(?!\d)(?:,\s*(?:19|20)\d{{2}})?
+      | \b(?:bulan\s+)?(?:{MONTH_WORDS})\b\.?\s+(?:19|20)\d{{2}}
+      | \b(?:pada\s+)?bulan\s+(?:{MONTH_WORDS})\b
       | \b(?:in\s+)?(?:19|20)\d{{2}}\b
       | \b(?:pukul|jam|at)\s+\d{{1,2}}[.:]\d{{2}}(?:\s*(?:wib|wita|wit|am|pm))?
       | \b(?:awal|akhir|pertengahan)\s+(?:bulan|tahun)\s+(?:ini|lalu|depan)
@@ -113,10 +113,10 @@ def answer_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
 
 
 _CALENDAR_DATE = re.compile(
-    rf"\(\s*\d{{1,2}}/\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b"
-    rf"|\b(?:{_MONTH_NAMES})\s+\d{{1,2}}(?!\d)", re.I)
-_CALENDAR_WORD = re.compile(rf"(?:{_DAYS}|{_MONTH_NAMES})", re.I)
-_MONTH_OR_DAY = re.compile(rf"\b(?:{_DAYS}|{_MONTH_NAMES})\b", re.I)
+    rf"\(\s*\d{{1,2}}/\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b\d{{1,2}}\s+(?:{MONTH_WORDS})\b"
+    rf"|\b(?:{MONTH_WORDS})\s+\d{{1,2}}(?!\d)", re.I)
+_CALENDAR_WORD = re.compile(rf"(?:{_DAYS}|{MONTH_WORDS})", re.I)
+_MONTH_OR_DAY = re.compile(rf"\b(?:{_DAYS}|{MONTH_WORDS})\b", re.I)
 
 
 def date_specificity(text: str) -> float:
@@ -171,12 +171,12 @@ def date_key(sentence: str, fallback: str = "") -> str:
     full = re.search(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b", sentence)
     if full:
         return f"{full[3]}-{int(full[2]):02d}-{int(full[1]):02d}"
-    named = re.search(rf"\b(\d{{1,2}})\s+({_MONTH_NAMES})\b\.?\s+((?:19|20)\d{{2}})", sentence, re.I)
+    named = re.search(rf"\b(\d{{1,2}})\s+({MONTH_WORDS})\b\.?\s+((?:19|20)\d{{2}})", sentence, re.I)
     if named:
-        return f"{named[3]}-{_MONTHS[named[2].lower()]:02d}-{int(named[1]):02d}"
-    month_year = re.search(rf"\b({_MONTH_NAMES})\b\.?\s+((?:19|20)\d{{2}})", sentence, re.I)
+        return f"{named[3]}-{MONTHS[named[2].lower()]:02d}-{int(named[1]):02d}"
+    month_year = re.search(rf"\b({MONTH_WORDS})\b\.?\s+((?:19|20)\d{{2}})", sentence, re.I)
     if month_year:
-        return f"{month_year[2]}-{_MONTHS[month_year[1].lower()]:02d}"
+        return f"{month_year[2]}-{MONTHS[month_year[1].lower()]:02d}"
     return fallback
 
 

@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from qa.clean import _MONTH_NAMES, _MONTHS
+from qa.clean import MONTH_WORDS, MONTHS
 from qa.extract import date_key, date_specificity, latest_date_mentioned
 from qa.types import Passage
 
 _DAYS = re.compile(r"\b(senin|selasa|rabu|kamis|jumat|sabtu|minggu|monday|tuesday|wednesday|thursday|friday|"
                    r"saturday|sunday)\b", re.I)
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})/(\d{{1,2}})\b|\b(\d{{1,2}})\s+({_MONTH_NAMES})\b", re.I)
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})/(\d{{1,2}})\b|\b(\d{{1,2}})\s+({MONTH_WORDS})\b", re.I)
 MONTH_NAMES = {
     "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"],
@@ -96,7 +96,7 @@ def _named_days(text: str) -> set:
         if m.group(1):
             day, month = int(m.group(1)), int(m.group(2))
         else:
-            day, month = int(m.group(3)), _MONTHS[m.group(4).lower()]
+            day, month = int(m.group(3)), MONTHS[m.group(4).lower()]
         if 1 <= day <= 31 and 1 <= month <= 12:
             days.add((day, month))
     return days
