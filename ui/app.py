@@ -15,7 +15,7 @@ from qa.errors import QAError
 from qa.ingest import SUPPORTED_SUFFIXES, read_file
 from qa.settings import Settings
 from qa.types import Answer, Problem
-from ui.render import CARD_CLICK_JS, CSS, article_view, source_cards
+from ui.render import CARD_CLICK_JS, CSS, article_view, display_name, source_cards
 
 EXAMPLES = [
     "When did Lavrov visit Pyongyang?",
@@ -132,12 +132,15 @@ def _message_text(message: dict) -> str:
 
 
 def _cited_state(answer: Answer) -> list[dict]:
+    """What the page keeps about each source of the last answer, to open it later."""
+    def item(label: str, p, highlights, answer_spans) -> dict:
+        return {"label": f"{label} {display_name(p.title, p.source, p.doc_id)}", "doc_id": p.doc_id,
+                "start": p.start, "end": p.end, "highlights": [list(h) for h in highlights],
+                "answer_spans": [list(a) for a in answer_spans]}
+
     if answer.abstained:
-        return [{"label": f"{i + 1}. {p.title or p.doc_id}", "doc_id": p.doc_id, "start": p.start, "end": p.end,
-                 "highlights": [[p.start, p.end]], "answer_spans": []} for i, p in enumerate(answer.passages)]
-    return [{"label": f"[{c.n}] {c.passage.title or c.passage.doc_id}", "doc_id": c.passage.doc_id,
-             "start": c.passage.start, "end": c.passage.end, "highlights": [list(h) for h in c.highlights],
-             "answer_spans": [list(a) for a in c.answer_spans]} for c in answer.citations]
+        return [item(f"{i + 1}.", p, [(p.start, p.end)], []) for i, p in enumerate(answer.passages)]
+    return [item(f"[{c.n}]", c.passage, c.highlights, c.answer_spans) for c in answer.citations]
 
 
 def _documents_table(assistant: Assistant) -> list[list]:

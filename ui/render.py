@@ -8,8 +8,13 @@ from html import escape
 from qa.types import Answer, Citation, Document, Passage
 
 
+def display_name(title: str, source: str, doc_id: str) -> str:
+    """What to call an article: its title, else its outlet and id."""
+    return title or (f"{source} ({doc_id})" if source else doc_id)
+
+
 def _label(title: str, source: str, date: str, doc_id: str) -> str:
-    parts = [escape(title or doc_id)]
+    parts = [escape(display_name(title, source, doc_id))]
     meta = " · ".join(escape(x) for x in (source, date) if x)
     return f"<b>{parts[0]}</b>" + (f" <span class='qa-meta'>{meta}</span>" if meta else "")
 
@@ -78,7 +83,7 @@ def article_view(doc: Document, highlights: list[tuple[int, int]], answers: list
     if highlights:
         body = body.replace("<mark class='qa-hl'>", "<mark class='qa-hl' id='qa-first-hl'>", 1)
     meta = " · ".join(escape(x) for x in (doc.source, doc.dateline, doc.date, doc.lang) if x)
-    return (f"<div class='qa-article'><h3>{escape(doc.title or doc.id)}</h3>"
+    return (f"<div class='qa-article'><h3>{escape(display_name(doc.title, doc.source, doc.id))}</h3>"
             f"<div class='qa-meta'>{meta} <code>{escape(doc.id)}</code></div>"
             f"<div class='qa-article-body'>{body}</div></div>")
 
