@@ -22,7 +22,15 @@ from qa.errors import QAError
 from qa.ingest import load_documents
 from qa.lexical import LexicalIndex
 from qa.settings import Settings
-from qa.store import BM25_DIR, FAISS_FILE, IndexStore, new_version_dir, publish_version, write_version
+from qa.store import (
+    BM25_DIR,
+    FAISS_FILE,
+    IndexStore,
+    content_hash,
+    new_version_dir,
+    publish_version,
+    write_version,
+)
 from qa.types import Chunk, Document, IndexReport
 
 log = logging.getLogger("qa")
@@ -127,8 +135,6 @@ def _vectors(texts: list[str], hashes: list[str], previous: IndexStore | None, e
 
 
 def _diff(report: IndexReport, documents: list[Document], previous: IndexStore | None) -> None:
-    from qa.store import content_hash
-
     before = previous.manifest.get("documents", {}) if previous else {}
     now = {d.id: content_hash(d.text) for d in documents}
     report.added = sorted(set(now) - set(before))
