@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.clean import MONTH_WORDS, MONTHS
+from qa.clean import MONTH_WORDS, MONTHS, find_date
 from qa.lexical import STOPWORDS, fold, tokenize
 from qa.lexicon import alternatives, phrases
 
@@ -166,18 +166,13 @@ def _edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def date_key(sentence: str, fallback: str = "") -> str:
-    """A sortable YYYY-MM-DD (or YYYY-MM / YYYY) for the first date ``sentence`` states."""
-    full = re.search(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b", sentence)
+def date_key(sentence: str) -> str:
+    """A sortable YYYY-MM-DD (or YYYY-MM) for the first date ``sentence`` states, or ''."""
+    full = find_date(sentence)
     if full:
-        return f"{full[3]}-{int(full[2]):02d}-{int(full[1]):02d}"
-    named = re.search(rf"\b(\d{{1,2}})\s+({MONTH_WORDS})\b\.?\s+((?:19|20)\d{{2}})", sentence, re.I)
-    if named:
-        return f"{named[3]}-{MONTHS[named[2].lower()]:02d}-{int(named[1]):02d}"
+        return full
     month_year = re.search(rf"\b({MONTH_WORDS})\b\.?\s+((?:19|20)\d{{2}})", sentence, re.I)
-    if month_year:
-        return f"{month_year[2]}-{MONTHS[month_year[1].lower()]:02d}"
-    return fallback
+    return f"{month_year[2]}-{MONTHS[month_year[1].lower()]:02d}" if month_year else ""
 
 
 def latest_date_mentioned(text: str) -> str:

@@ -48,7 +48,6 @@ class Settings:
     auth: str = ""  # "user:password" pairs separated by commas; required off loopback
     max_upload_mb: int = 20
     max_upload_files: int = 50
-    progress: bool = True
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

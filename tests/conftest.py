@@ -55,7 +55,7 @@ register_embedder("fake", lambda cache_dir, device: FakeEmbedder())
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(model="fake", cache_dir=tmp_path / "cache", index_dir=tmp_path / "index",
-                    seeds_dir=SEEDS, progress=False)
+                    seeds_dir=SEEDS)
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def fake_assistant(settings, fake_embedder) -> Assistant:
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory) -> Settings:
     return Settings(cache_dir=MODEL_CACHE, index_dir=tmp_path_factory.mktemp("real") / "index",
-                    seeds_dir=SEEDS, progress=False)
+                    seeds_dir=SEEDS)
 
 
 @pytest.fixture(scope="session")
