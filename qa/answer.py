@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from qa.chunk import split_sentences
 from qa.extract import QuestionInfo, analyse_question, answer_spans, date_specificity, mentioned_terms
 from qa.lexical import tokenize
-from qa.lexicon import alternatives, phrases
+from qa.lexicon import alternatives, segment
 from qa.timeline import Occurrence, timeline
 from qa.types import Answer, Citation, Passage
 
@@ -91,23 +91,13 @@ def _topic_absent(info: QuestionInfo, tokens: set[str], in_corpus: Callable[[str
     the retrieved passages use: "penduduk" (population) in a corpus that never mentions it.
     Only words that could be checked count: for a question in the articles' language all of
     them, for an English one those the glossary can translate."""
-    words = _units([t for t in info.terms if len(t) > 2 and not t[0].isdigit()])
+    words = segment([t for t in info.terms if len(t) > 2 and not t[0].isdigit()])
     if not words:
         return False
     same_language = question_language(info.text) != "en" and sum(in_corpus(t) for t in words) / len(words) >= 0.6
     checkable = [t for t in words if same_language or len(alternatives(t)) > 1]
     unsupported = [t for t in checkable if not in_corpus(t) and not mentioned_terms([t], tokens)]
     return bool(checkable) and len(unsupported) / len(checkable) >= 0.25
-
-
-def _units(words: list[str]) -> list[str]:
-    """Words, with glossary phrases ("north korea") kept as one unit."""
-    units, covered = [], set()
-    for phrase, _ in phrases(words):
-        if len(phrase) > 1:
-            units.append(" ".join(phrase))
-            covered.update(phrase)
-    return units + [w for w in words if w not in covered]
 
 
 _EN_CUES = frozenset("what who whom whose when where which why how did does do is are was were the of to "

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from qa.clean import MONTH_WORDS, MONTHS, find_date
 from qa.lexical import STOPWORDS, fold, tokenize
-from qa.lexicon import alternatives, phrases
+from qa.lexicon import alternatives, segment
 
 _DAYS = ("senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|monday|tuesday|wednesday|thursday|"
          "friday|saturday|sunday")
@@ -84,18 +84,7 @@ def _key_terms(question: str) -> list[str]:
         elif (index > 0 and word[0].isupper() and len(word) > 1 and folded not in _COMMON_CAPITALISED
               and folded not in STOPWORDS and not _CALENDAR_WORD.fullmatch(folded)):
             keys.extend(t for t in tokenize(word) if len(t) > 1)  # "Russia's" -> russia, not "s"
-    merged, i = [], 0
-    found = {phrase: alts for phrase, alts in phrases(keys)}
-    while i < len(keys):
-        for length in (3, 2):
-            if tuple(keys[i:i + length]) in found and len(keys[i:i + length]) == length:
-                merged.append(" ".join(keys[i:i + length]))
-                i += length
-                break
-        else:
-            merged.append(keys[i])
-            i += 1
-    return list(dict.fromkeys(merged))
+    return list(dict.fromkeys(segment(keys)))
 
 
 def answer_spans(sentence: str, kind: str) -> list[tuple[int, int]]:

@@ -70,20 +70,26 @@ def glossary() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     return table
 
 
+def _scan(tokens: list[str]) -> list[tuple[str, ...]]:
+    """``tokens`` cut into units, longest glossary phrase first; other words stand alone."""
+    table = glossary()
+    units, i = [], 0
+    while i < len(tokens):
+        length = next((n for n in (3, 2, 1) if tuple(tokens[i:i + n]) in table and i + n <= len(tokens)), 1)
+        units.append(tuple(tokens[i:i + length]))
+        i += length
+    return units
+
+
 def phrases(tokens: list[str]) -> list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]:
     """Glossary phrases found in ``tokens`` (longest match first), with their translations."""
     table = glossary()
-    out, i = [], 0
-    while i < len(tokens):
-        for length in (3, 2, 1):
-            phrase = tuple(tokens[i:i + length])
-            if len(phrase) == length and phrase in table:
-                out.append((phrase, table[phrase]))
-                i += length
-                break
-        else:
-            i += 1
-    return out
+    return [(unit, table[unit]) for unit in _scan(tokens) if unit in table]
+
+
+def segment(tokens: list[str]) -> list[str]:
+    """``tokens`` with multi-word glossary phrases joined into one unit ("north korea")."""
+    return [" ".join(unit) for unit in _scan(tokens)]
 
 
 def expand_query(tokens: list[str]) -> list[str]:
