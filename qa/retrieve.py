@@ -67,6 +67,8 @@ class Retriever:
         n = max(self.params.candidates, k)
         dense_scores, dense_rows = vector_search(self.store.faiss, query, n)
         lex_scores, lex_rows = self.store.bm25.search(question, n, expand=True)
+        if self.params.fusion == "rrf":  # plain reciprocal-rank fusion, kept for comparison
+            return _reciprocal_rank_fusion(dense_rows, lex_rows, k)
         rows = np.unique(np.concatenate([dense_rows, lex_rows]))
         dense = dict(zip(dense_rows.tolist(), dense_scores.tolist()))
         missing = [r for r in rows.tolist() if r not in dense]
@@ -77,17 +79,21 @@ class Retriever:
         if len(lex_rows):
             by_row = dict(zip(lex_rows.tolist(), (lex_scores / lex_scores.max()).tolist()))
             lexical = np.array([by_row.get(r, 0.0) for r in rows.tolist()], np.float32)
-        if self.params.fusion == "rrf":  # plain reciprocal-rank fusion, kept for comparison
-            return _reciprocal_rank_fusion(dense_rows, lex_rows, k)
         weight = self.params.lexical_weight * self.coverage(question)
         combined = np.array([dense[r] for r in rows.tolist()], np.float32) + weight * lexical
-        combined = self._answer_type_bonus(question, rows, combined, 3 * k)
+        info = analyse_question(question)
+        # Both re-rankings below look only at the best 3k candidates (the bonus only raises
+        # those, so they stay the best 3k): read their texts once.
+        top = np.argsort(-combined, kind="stable")[: 3 * k]
+        chunks = {c.row: c for c in self.store.chunks(rows[top].tolist())}
+        combined = self._answer_type_bonus(info, rows, combined, top, chunks)
         # A "when" question can have several true answers across articles (a timeline), so
         # its top passages are spread over articles; other questions keep the plain ranking.
-        diversify = analyse_question(question).kind == "when"
-        return self._diversify(rows, combined, k, self.params.diversity_penalty if diversify else 0.0)
+        penalty = self.params.diversity_penalty if info.kind == "when" else 0.0
+        return self._diversify(rows, combined, k, penalty, chunks)
 
-    def _diversify(self, rows: np.ndarray, scores: np.ndarray, k: int, penalty: float) -> tuple[np.ndarray, np.ndarray]:
+    def _diversify(self, rows: np.ndarray, scores: np.ndarray, k: int, penalty: float,
+                   chunks: dict) -> tuple[np.ndarray, np.ndarray]:
         """Greedy re-ranking that lowers a chunk's score for each better chunk of the same
         article already chosen, so the top passages come from several articles when they
         are about equally good (news facts are reported by many outlets)."""
@@ -95,32 +101,28 @@ class Retriever:
         if penalty <= 0:
             order = order[:k]
             return scores[order], rows[order]
-        doc_of = {c.row: c.doc_id for c in self.store.chunks(rows[order].tolist())}
         remaining = list(order)
         chosen, chosen_scores, per_doc = [], [], {}
         while remaining and len(chosen) < k:
-            adjusted = [scores[i] - penalty * per_doc.get(doc_of.get(int(rows[i])), 0) for i in remaining]
+            docs = [chunks[int(rows[i])].doc_id for i in remaining]
+            adjusted = [scores[i] - penalty * per_doc.get(doc, 0) for i, doc in zip(remaining, docs)]
             pick = int(np.argmax(adjusted))
-            index = remaining.pop(pick)
-            chosen.append(index)
+            chosen.append(remaining.pop(pick))
             chosen_scores.append(adjusted[pick])
-            doc = doc_of.get(int(rows[index]))
-            per_doc[doc] = per_doc.get(doc, 0) + 1
+            per_doc[docs[pick]] = per_doc.get(docs[pick], 0) + 1
         return np.array(chosen_scores, np.float32), rows[np.array(chosen, dtype=np.int64)]
 
-    def _answer_type_bonus(self, question: str, rows: np.ndarray, scores: np.ndarray, top: int) -> np.ndarray:
+    def _answer_type_bonus(self, info, rows: np.ndarray, scores: np.ndarray, top: np.ndarray,
+                           chunks: dict) -> np.ndarray:
         """Favour passages with a sentence that names the question's subject *and* holds an
         answer of the asked type: for "when", the more precise the date the better."""
-        info = analyse_question(question)
         if self.params.answer_type_weight <= 0 or info.kind not in ("when", "number"):
             return scores
-        best = np.argsort(-scores, kind="stable")[:top]
-        texts = {c.row: c.text for c in self.store.chunks(rows[best].tolist())}
         terms = info.key_terms or info.terms
         scores = scores.copy()
-        for i in best:
-            scores[i] += self.params.answer_type_weight * _best_sentence_evidence(texts.get(int(rows[i]), ""),
-                                                                                  info.kind, terms)
+        for i in top:
+            text = chunks[int(rows[i])].text
+            scores[i] += self.params.answer_type_weight * _best_sentence_evidence(text, info.kind, terms)
         return scores
 
     def coverage(self, question: str) -> float:
