@@ -185,7 +185,7 @@ def _render_timeline(question: str, occurrences: list[Occurrence], passages: lis
                 break
         first = cites.cite(shown[0].candidate)
         line = f"{shown[0].candidate.text} [{first.n}]"
-        also = _also_reporting(members, shown, cites, passages)
+        also = _also_reporting(first, members, shown, cites, passages)
         if also:
             line += " (" + ("juga diberitakan " if lang == "id" else "also reported by ") + ", ".join(
                 f"[{c.n}]" for c in also) + ")"
@@ -197,9 +197,9 @@ def _render_timeline(question: str, occurrences: list[Occurrence], passages: lis
     return Answer(question, text, cites.items, passages, False, rewritten)
 
 
-def _also_reporting(members: list, shown: list, cites: _Citations, passages: list[Passage]) -> list[Citation]:
-    """Citations for one sentence of each other article in the occurrence."""
-    primary = cites.cite(shown[0].candidate)
+def _also_reporting(primary: Citation, members: list, shown: list, cites: _Citations,
+                    passages: list[Passage]) -> list[Citation]:
+    """Citations for one sentence of each other article in the occurrence, backing ``primary``."""
     shown_docs = {passages[item.candidate.passage_index].doc_id for item in shown}
     cited_docs = {c.passage.doc_id for c in cites.items}
     out = []

@@ -9,11 +9,12 @@ from qa.clean import MONTH_WORDS, MONTHS, find_date
 from qa.lexical import STOPWORDS, fold, tokenize
 from qa.lexicon import alternatives, segment
 
-_DAYS = ("senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|monday|tuesday|wednesday|thursday|"
+# Weekday names (Indonesian and English), as a regex alternation.
+DAY_WORDS = ("senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|monday|tuesday|wednesday|thursday|"
          "friday|saturday|sunday")
 _DATE_EXPR = re.compile(
     rf"""(?:
-        (?:(?:pada\s+)?(?:hari\s+)?\b(?:{_DAYS})\b(?:\s*,?\s*\(\s*\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\s*\)
+        (?:(?:pada\s+)?(?:hari\s+)?\b(?:{DAY_WORDS})\b(?:\s*,?\s*\(\s*\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\s*\)
             |\s*,?\s*\(?\d{{1,2}}\s+(?:{MONTH_WORDS})\b\.?(?:\s+\d{{4}})?\)?)?)
       | \b\d{{1,2}}/\d{{1,2}}/(?:19|20)\d{{2}}\b
       | \(\d{{1,2}}/\d{{1,2}}\)
@@ -104,8 +105,8 @@ def answer_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
 _CALENDAR_DATE = re.compile(
     rf"\(\s*\d{{1,2}}/\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b\d{{1,2}}\s+(?:{MONTH_WORDS})\b"
     rf"|\b(?:{MONTH_WORDS})\s+\d{{1,2}}(?!\d)", re.I)
-_CALENDAR_WORD = re.compile(rf"(?:{_DAYS}|{MONTH_WORDS})", re.I)
-_MONTH_OR_DAY = re.compile(rf"\b(?:{_DAYS}|{MONTH_WORDS})\b", re.I)
+_CALENDAR_WORD = re.compile(rf"(?:{DAY_WORDS}|{MONTH_WORDS})", re.I)
+_MONTH_OR_DAY = re.compile(rf"\b(?:{DAY_WORDS}|{MONTH_WORDS})\b", re.I)
 
 
 def date_specificity(text: str) -> float:

@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa.clean import MONTH_WORDS, MONTHS
-from qa.extract import date_key, date_specificity, latest_date_mentioned
+from qa.extract import DAY_WORDS, date_key, date_specificity, latest_date_mentioned
 from qa.types import Passage
 
-_DAYS = re.compile(r"\b(senin|selasa|rabu|kamis|jumat|sabtu|minggu|monday|tuesday|wednesday|thursday|friday|"
-                   r"saturday|sunday)\b", re.I)
+_DAYS = re.compile(rf"\b({DAY_WORDS})\b", re.I)
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})/(\d{{1,2}})\b|\b(\d{{1,2}})\s+({MONTH_WORDS})\b", re.I)
 MONTH_NAMES = {
     "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
