@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import socket
-import statistics
 import sys
 import tempfile
 import threading
@@ -82,14 +81,17 @@ def run(url: str, total: int, clients: int, timeout: float) -> dict:
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
-    ordered = sorted(latencies)
+    from qa.metrics import percentile
+
+    def rounded(q):
+        value = percentile(latencies, q)
+        return None if value is None else round(value, 1)
+
     return {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "questions": total, "clients": clients, "errors": len(errors), "error_samples": errors[:5],
         "seconds": round(wall, 1), "throughput_qps": round(len(latencies) / wall, 2),
-        "latency_ms": {"p50": round(statistics.median(ordered), 1) if ordered else None,
-                       "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
-                       "max": round(ordered[-1], 1) if ordered else None},
+        "latency_ms": {"p50": rounded(50), "p95": rounded(95), "max": rounded(100)},
     }
 
 

@@ -11,7 +11,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.metrics import percentile
 from qa.settings import REPO_ROOT, Settings
 
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "data" / "indosum" / "articles.jsonl"
@@ -267,12 +267,11 @@ def _bench_scaling(n: int, dim: int, n_queries: int = 200) -> list[dict]:
 
 
 def _median(values: list[float]) -> float:
-    return round(statistics.median(values), 2)
+    return round(percentile(values, 50), 2)
 
 
 def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))], 2)
+    return round(percentile(values, 95), 2)
 
 
 def render(result: dict) -> str:
