@@ -8,9 +8,8 @@ PORT ?= 7860
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
-export NEWSQA_CACHE_DIR ?= $(CURDIR)/.cache/newsqa
 
-.PHONY: run test setup model browser lint bench clean
+.PHONY: run test setup model browser lint bench clean clean-cache
 
 run: setup model
 	$(BIN)/qa serve --port $(PORT)
@@ -30,7 +29,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 # Convert the bundled default model once (offline); later runs find it in the cache.
 model: setup
-	$(BIN)/python -c "from qa.settings import Settings; from embeddings.models import load_embedder; s = Settings.from_env(); load_embedder(s.model, s.model_cache_dir)"
+	$(BIN)/python -c "import qa; qa.Assistant().embedder"
 
 # Debian's Chromium for the browser tests (no browser download is possible here).
 browser:
@@ -40,9 +39,15 @@ lint: setup
 	$(BIN)/ruff check .
 
 # Figures for docs/benchmarks.md; BENCH_ARGS="--docs 50 --scale 10000" for a quick run.
+DATA ?= ../shared/data
 bench: setup model
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
-	$(BIN)/qa bench $(BENCH_ARGS)
+	$(BIN)/qa bench --corpus $(DATA)/indosum/articles.jsonl --questions-file $(DATA)/facqa/qa.jsonl $(BENCH_ARGS)
 
+# The model and the default index live in ~/.cache/newsqa (or $$NEWSQA_CACHE_DIR), shared by
+# the page, `qa` and Python; `make clean` leaves them, `make clean-cache` removes them too.
 clean:
-	rm -rf $(VENV) .cache test-output
+	rm -rf $(VENV) test-output
+
+clean-cache:
+	rm -rf "$${NEWSQA_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/newsqa}"

@@ -28,10 +28,11 @@ def main() -> int:
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
     from qa.assistant import Assistant
-    from qa.evaluate import load_gold
-    from qa.lexical import tokenize
+    from qa.evaluation import load_gold
     from qa.metrics import hit_at, mean, mrr_at
     from qa.settings import Settings
+    from qa.store import IndexStore
+    from qa.text.normalize import tokenize
     from qa.types import Passage
 
     parser = argparse.ArgumentParser()
@@ -45,7 +46,7 @@ def main() -> int:
         assistant.index([settings.seeds_dir])
     else:
         assistant = Assistant(args.index, settings)
-    store = assistant.store
+    store = IndexStore.open(assistant.index_dir)
     chunks = store.chunks(list(range(store.faiss.ntotal)))
     stem = lru_cache(maxsize=None)(StemmerFactory().create_stemmer().stem)
 

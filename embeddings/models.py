@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from qa.errors import ModelError
+from embeddings.errors import ModelLoadError, UnknownOption
 
 Kind = Literal["query", "passage"]
 ProgressCallback = Callable[[int, int], None]
@@ -62,7 +62,7 @@ class SentenceTransformerEmbedder(Embedder):
         try:
             self.model = SentenceTransformer(path_or_name, device=device)
         except Exception as exc:  # the library raises many types; all mean "cannot load"
-            raise ModelError(
+            raise ModelLoadError(
                 f"Could not load the embedding model {path_or_name!r}: {exc}. Use a local "
                 "sentence-transformers folder, or a hub name on a machine with internet access."
             ) from exc
@@ -80,7 +80,7 @@ class SentenceTransformerEmbedder(Embedder):
         """Dynamic int8 quantisation of the linear layers: about 1.8x faster on CPU, but the
         vectors move (cosine ~0.975 to fp32), so it is an option, not the default."""
         if mode != "int8":
-            raise ModelError(f"Unknown quantisation {mode!r}; the only option is 'int8'.")
+            raise UnknownOption(f"Unknown quantisation {mode!r}; the only option is 'int8'.")
         import warnings
 
         import torch
@@ -139,6 +139,14 @@ def load_embedder(model: str, cache_dir: Path, device: str = "cpu", quantize: st
 def register_embedder(name: str, factory: Callable[[Path, str], Embedder]) -> None:
     """Make ``model=name`` load ``factory(cache_dir, device)`` (plugins and test doubles)."""
     _FACTORIES[name] = factory
+    with _LOAD_LOCK:
+        for key in [k for k in _LOADED if k[0] == name]:
+            del _LOADED[key]
+
+
+def unregister_embedder(name: str) -> None:
+    """Undo ``register_embedder`` (and forget instances loaded through it)."""
+    _FACTORIES.pop(name, None)
     with _LOAD_LOCK:
         for key in [k for k in _LOADED if k[0] == name]:
             del _LOADED[key]

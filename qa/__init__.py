@@ -6,14 +6,20 @@
     for c in answer.citations:
         print(c.n, c.passage.doc_id, c.passage.start, c.passage.end)
 
-``Assistant`` holds a loaded index; the module-level helpers share one per index folder.
+This module is the public API; everything else in the package is internal. ``Assistant``
+holds a loaded index; the module-level helpers share one per index folder.
+
+The internal modules are named so that none shadows a name exported here (``qa.retrieval``,
+not ``qa.retrieve``): importing them never replaces a function of this API by a module.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from qa.assistant import Assistant
 from qa.errors import (
     GoldFileError,
     IndexCorrupt,
@@ -22,36 +28,28 @@ from qa.errors import (
     IndexProblem,
     InvalidQuestion,
     ModelError,
+    NothingToIndex,
     QAError,
+    SettingsError,
 )
+from qa.evaluation import evaluate, render_markdown, render_table
+from qa.ingest import SUPPORTED_SUFFIXES
 from qa.settings import Settings
-from qa.types import Answer, Chunk, Citation, Document, IndexReport, Passage, Problem
+from qa.types import Answer, Chunk, Citation, Document, IndexReport, Passage, Problem, UploadReport
 
 __all__ = [
-    "Answer", "Assistant", "Chunk", "Citation", "Document", "GoldFileError", "IndexCorrupt",
-    "IndexMismatch", "IndexNotFound", "IndexProblem", "IndexReport",
-    "InvalidQuestion", "ModelError", "Passage", "Problem", "QAError", "Settings", "ask",
-    "evaluate", "get_assistant", "index", "retrieve",
+    "SUPPORTED_SUFFIXES", "Answer", "Assistant", "Chunk", "Citation", "Document", "GoldFileError", "IndexCorrupt",
+    "IndexMismatch", "IndexNotFound", "IndexProblem", "IndexReport", "InvalidQuestion", "ModelError",
+    "NothingToIndex", "Passage", "Problem", "QAError", "Settings", "SettingsError", "UploadReport", "ask",
+    "evaluate", "get_assistant", "index", "render_markdown", "render_table", "retrieve",
 ]
 
-_assistants: dict = {}
-
-
-def __getattr__(name: str):
-    # Imported on first use so that ``import qa`` stays light and ``embeddings`` can import
-    # ``qa.errors`` without a cycle.
-    if name == "Assistant":
-        from qa.assistant import Assistant
-
-        return Assistant
-    raise AttributeError(f"module 'qa' has no attribute {name!r}")
+_assistants: dict[str, Assistant] = {}
 _lock = threading.Lock()
 
 
-def get_assistant(index_dir: str | Path | None = None):
+def get_assistant(index_dir: str | Path | None = None) -> Assistant:
     """The shared ``Assistant`` for ``index_dir`` (default index when None)."""
-    from qa.assistant import Assistant
-
     key = str(index_dir or "")
     with _lock:
         if key not in _assistants:
@@ -64,18 +62,12 @@ def retrieve(question: str, k: int = 5, index_dir: str | Path | None = None, mod
     return get_assistant(index_dir).retrieve(question, k, mode)
 
 
-def ask(question: str, k: int = 5, index_dir: str | Path | None = None, mode: str | None = None) -> Answer:
+def ask(question: str, k: int = 5, index_dir: str | Path | None = None, mode: str | None = None,
+        history: Sequence[str | dict] | None = None) -> Answer:
     """An ``Answer``: cited sentences (``text``), ``citations``, ``passages``, ``abstained``."""
-    return get_assistant(index_dir).ask(question, k, mode)
+    return get_assistant(index_dir).ask(question, k, mode, history=history)
 
 
-def index(paths, index_dir: str | Path | None = None) -> IndexReport:
+def index(paths: str | Path | Iterable[str | Path], index_dir: str | Path | None = None) -> IndexReport:
     """Index files or folders of articles (.txt, .md, .html, .jsonl) into ``index_dir``."""
-    return get_assistant(index_dir).index([paths] if isinstance(paths, str | Path) else paths)
-
-
-def evaluate(*args, **kwargs):
-    """Evaluate against a gold file; see ``qa.evaluate.evaluate``."""
-    from qa.evaluate import evaluate as _evaluate
-
-    return _evaluate(*args, **kwargs)
+    return get_assistant(index_dir).index(paths)

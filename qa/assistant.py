@@ -4,21 +4,37 @@ from __future__ import annotations
 
 import logging
 import threading
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from embeddings.models import Embedder, load_embedder
 from qa.answer import compose_answer
-from qa.errors import IndexNotFound, InvalidQuestion
-from qa.extract import known_to
+from qa.conversation import complete_followup
+from qa.errors import IndexNotFound, mapped
 from qa.indexer import Progress, build_index
-from qa.retrieve import HybridParams, Retriever, check_mode
+from qa.question import analyse_question, clean_question
+from qa.retrieval import HybridParams, Retriever, check_mode
 from qa.settings import Settings
 from qa.store import IndexStore, current_version
-from qa.types import Answer, Document, IndexReport, Passage
+from qa.types import Answer, Document, IndexReport, Passage, UploadReport
+from qa.uploads import read_uploads
 
 log = logging.getLogger("qa")
+
+
+class _Loaded:
+    """One opened index version and the questions currently reading it. A replaced version is
+    closed only when its last reader is done, so a swap never pulls a store from under a search."""
+
+    def __init__(self, store: IndexStore, retriever: Retriever, version: Path):
+        self.store, self.retriever, self.version = store, retriever, version
+        self.readers = 0
+        self.retired = False
+
+    def close_if_unused(self) -> None:
+        if self.retired and self.readers == 0:
+            self.store.close()
 
 
 class Assistant:
@@ -28,8 +44,9 @@ class Assistant:
     >>> answer = assistant.ask("When did Lavrov visit Pyongyang?")
     >>> print(answer.text); answer.citations[0].passage.doc_id
 
-    Safe to share between threads: a rebuild of the index by another process or thread is
-    picked up on the next question, and readers never see a half-written index.
+    Safe to share between threads. Indexing embeds without blocking questions: they are answered
+    from the current index until the new one is complete, and a rebuild by another process is
+    picked up on the next question.
     """
 
     def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -38,110 +55,151 @@ class Assistant:
         self.index_dir = Path(index_dir) if index_dir else self.settings.resolved_index_dir
         self._embedder = embedder
         self._build_default = build_default and index_dir is None
-        self._lock = threading.RLock()
-        self._store: IndexStore | None = None
-        self._retriever: Retriever | None = None
-        self._version: Path | None = None
+        self._lock = threading.Lock()  # guards which version is loaded; held only for swaps
+        self._write_lock = threading.Lock()  # one index build at a time
+        self._loaded: _Loaded | None = None
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = load_embedder(self.settings.model, self.settings.model_cache_dir,
-                                           self.settings.device, self.settings.quantize)
+            with mapped():
+                self._embedder = load_embedder(self.settings.model, self.settings.model_cache_dir,
+                                               self.settings.device, self.settings.quantize)
         return self._embedder
 
     # -- indexing ------------------------------------------------------------------------
     def index(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IndexReport:
-        """Index files and folders (replacing what the index held); unchanged text is not re-embedded."""
-        with self._lock:
+        """Index files and folders (replacing what the index held); unchanged text is not re-embedded.
+
+        Raises ``NothingToIndex`` (the index left as it was) when no article can be read."""
+        paths = [paths] if isinstance(paths, str | Path) else list(paths)
+        with self._write_lock:
             report = build_index(paths, self.embedder, self.settings, self.index_dir, progress)
-            self._refresh(force=True)
+            self._load_new_version()
             return report
 
     def add_documents(self, documents: list[Document], progress: Progress | None = None) -> IndexReport:
         """Add (or replace, by id) documents while keeping everything already indexed."""
-        with self._lock:
+        with self._write_lock:
             existing = []
             if current_version(self.index_dir) is not None:
-                store = self.store
                 new_ids = {d.id for d in documents}
-                existing = [store.document(m["id"]) for m in store.documents() if m["id"] not in new_ids]
+                with self._reading() as loaded:
+                    store = loaded.store
+                    existing = [store.document(m["id"]) for m in store.documents() if m["id"] not in new_ids]
             report = build_index([], self.embedder, self.settings, self.index_dir, progress,
                                  documents=existing + list(documents))
-            self._refresh(force=True)
+            self._load_new_version()
             return report
 
-    # -- reading -------------------------------------------------------------------------
-    @property
-    def store(self) -> IndexStore:
-        self._refresh()
-        return self._store
+    def add_files(self, paths: Sequence[str | Path], progress: Progress | None = None) -> UploadReport:
+        """Add uploaded files: checked for count, type, size and content; every refused file is
+        reported with the reason, and the good ones are indexed."""
+        documents, problems = read_uploads(paths, self.settings)
+        report = UploadReport(problems=problems)
+        if documents:
+            built = self.add_documents(documents, progress)
+            report.added = [(d.id, d.title) for d in documents]
+            report.documents_in_index = built.documents
+        return report
 
-    def _refresh(self, force: bool = False) -> None:
+    def _load_new_version(self) -> None:
+        """Open the version just published (outside the swap lock), then swap it in."""
+        version = current_version(self.index_dir)
+        store = IndexStore.open(self.index_dir, self.embedder.fingerprint, self.embedder.name)
+        with self._lock:
+            self._swap(_Loaded(store, self._retriever(store), version))
+
+    # -- reading -------------------------------------------------------------------------
+    def _retriever(self, store: IndexStore) -> Retriever:
+        s = self.settings
+        return Retriever(store, self.embedder,
+                         HybridParams(s.lexical_weight, s.answer_type_weight, s.diversity_penalty, s.fusion))
+
+    def _swap(self, new: _Loaded) -> None:
+        old, self._loaded = self._loaded, new
+        if old is not None:
+            old.retired = True
+            old.close_if_unused()
+
+    @contextmanager
+    def _reading(self):
+        """The current index version, kept open until the caller is done with it."""
+        self._ensure_index()
         with self._lock:
             version = current_version(self.index_dir)
-            if version is None and self._build_default:
-                log.info("No index yet in %s: indexing the bundled seed articles.", self.index_dir)
-                build_index([self.settings.seeds_dir], self.embedder, self.settings, self.index_dir)
-                version = current_version(self.index_dir)
             if version is None:
                 raise IndexNotFound(f"No index in {self.index_dir}. Build one with "
                                     f"`qa index PATH... --index {self.index_dir}`.")
-            if force or version != self._version or self._store is None:
+            if self._loaded is None or self._loaded.version != version:
                 store = IndexStore.open(self.index_dir, self.embedder.fingerprint, self.embedder.name)
-                old, self._store, self._version = self._store, store, version
-                params = HybridParams(self.settings.lexical_weight, self.settings.answer_type_weight,
-                                      self.settings.diversity_penalty, self.settings.fusion)
-                self._retriever = Retriever(store, self.embedder, params)
-                if old is not None:
-                    old.close()
+                self._swap(_Loaded(store, self._retriever(store), version))
+            loaded = self._loaded
+            loaded.readers += 1
+        try:
+            yield loaded
+        finally:
+            with self._lock:
+                loaded.readers -= 1
+                loaded.close_if_unused()
+
+    def _ensure_index(self) -> None:
+        """Index the bundled seed articles when the default index does not exist yet."""
+        if not self._build_default or current_version(self.index_dir) is not None:
+            return
+        with self._write_lock:
+            if current_version(self.index_dir) is None:
+                log.info("No index yet in %s: indexing the bundled seed articles.", self.index_dir)
+                build_index([self.settings.seeds_dir], self.embedder, self.settings, self.index_dir)
 
     def retrieve(self, question: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
         """Ranked passages for ``question`` (best first)."""
-        question = clean_question(question, self.settings.max_question_chars)
-        mode = check_mode(mode or self.settings.retriever)
-        k = self.settings.top_k if k is None else max(1, int(k))
-        with self._lock:
-            self._refresh()
-            retriever = self._retriever
-        return retriever.search(question, k, mode)
+        info = analyse_question(clean_question(question, self.settings.max_question_chars))
+        mode, k = self._mode_and_k(mode, k)
+        with self._reading() as loaded:
+            return loaded.retriever.search(info, k, mode)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None,
-            rewritten: str = "") -> Answer:
-        """Answer ``question`` with cited sentences, or abstain with the nearest passages."""
+            history: Sequence[str | dict] | None = None) -> Answer:
+        """Answer ``question`` with cited sentences, or abstain with the nearest passages.
+
+        ``history``: the conversation so far, as earlier questions (strings) or chat messages
+        (``{"role": "user", "content": ...}``). A question that depends on it ("And who did he
+        meet there?") is completed with its names before searching; the answer's
+        ``rewritten_question`` says what was searched for."""
         question = clean_question(question, self.settings.max_question_chars)
-        query = rewritten or question
-        passages = self.retrieve(query, max(k or self.settings.top_k, 5), mode)
-        store = self._store
-        answer = compose_answer(question, passages, lambda doc_id: _doc_text(store, doc_id), rewritten,
-                                in_corpus=lambda term: known_to(term, store.bm25.vocab))
-        answer.passages = answer.passages[: (k or self.settings.top_k)]
+        searched = complete_followup(question, _earlier_questions(history))
+        info = analyse_question(searched)
+        mode, k = self._mode_and_k(mode, k)
+        with self._reading() as loaded:
+            hits = loaded.retriever.hits(info, max(k, 5), mode)
+        answer = compose_answer(question, info, hits)
+        answer.passages = answer.passages[:k]
         return answer
+
+    def _mode_and_k(self, mode: str | None, k: int | None) -> tuple[str, int]:
+        return check_mode(mode or self.settings.retriever), self.settings.top_k if k is None else max(1, int(k))
 
     def documents(self) -> list[dict]:
         """Metadata of every indexed article (id, title, source, dateline, date, lang, chunks)."""
-        return self.store.documents()
+        with self._reading() as loaded:
+            return loaded.store.documents()
 
     def document(self, doc_id: str) -> Document | None:
-        return self.store.document(doc_id)
+        with self._reading() as loaded:
+            return loaded.store.document(doc_id)
 
 
-def _doc_text(store: IndexStore, doc_id: str) -> str:
-    doc = store.document(doc_id)
-    return doc.text if doc else ""
-
-
-def clean_question(question: str, max_chars: int = 2000) -> str:
-    """Strip control characters and surrounding space; refuse what cannot be a question."""
-    if not isinstance(question, str):
-        raise InvalidQuestion("The question must be text.")
-    cleaned = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
-    cleaned = " ".join(cleaned.split())
-    if not cleaned:
-        raise InvalidQuestion("The question is empty. Type a question about the articles.")
-    if len(cleaned) > max_chars:
-        raise InvalidQuestion(f"The question is {len(cleaned)} characters long; the limit is {max_chars}. "
-                              "Ask a shorter question.")
-    if not any(ch.isalnum() for ch in cleaned):
-        raise InvalidQuestion("The question has no words in it. Type a question about the articles.")
-    return cleaned
+def _earlier_questions(history: Sequence[str | dict] | None) -> list[str]:
+    """The person's earlier questions from a list of strings or of chat messages."""
+    questions = []
+    for item in history or []:
+        if isinstance(item, str):
+            questions.append(item)
+        elif isinstance(item, dict) and item.get("role", "user") == "user":
+            content = item.get("content")
+            if isinstance(content, list):  # chat UIs give content as typed parts
+                content = " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+            if isinstance(content, str) and content.strip():
+                questions.append(content)
+    return questions

@@ -11,6 +11,9 @@ import unicodedata
 
 import ftfy
 
+from qa.text.dates import find_date
+from qa.text.language import detect_language
+
 # Whole lines that are page furniture, not article text (Indonesian and English news sites).
 _BOILERPLATE_LINE = re.compile(
     r"""^\s*(?:
@@ -27,30 +30,8 @@ _BOILERPLATE_LINE = re.compile(
 _STRAY_NBSP_MOJIBAKE = re.compile("Â(?=[\u00a0 ]|$)", re.MULTILINE)
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
-# Month names and abbreviations (Indonesian and English) -> month number; shared by the date readers.
-MONTHS = {
-    "januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "feb": 2, "pebruari": 2,
-    "maret": 3, "march": 3, "mar": 3, "april": 4, "apr": 4, "mei": 5, "may": 5,
-    "juni": 6, "june": 6, "jun": 6, "juli": 7, "july": 7, "jul": 7, "agustus": 8, "august": 8,
-    "agu": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "october": 10,
-    "okt": 10, "oct": 10, "november": 11, "nopember": 11, "nov": 11, "desember": 12,
-    "december": 12, "des": 12, "dec": 12,
-}
-MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
-FULL_DATE_PATTERNS = [
-    re.compile(r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})\b"),
-    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mn>{MONTH_WORDS})\.?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I),
-    re.compile(rf"\b(?P<mn>{MONTH_WORDS})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I),
-    re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
-]
 _DATELINE = re.compile(r"^(?P<head>[^\n!?\"“]{2,60}?)\s+(?:-{1,2}|–|—)\s+\S")
 _OUTLET = re.compile(r"\.(?:com|co|id|net|org|co\.id)\b|^[A-Z0-9]+\d[A-Z0-9]*$|\b(?:CNN|Antara|Reuters|AP|AFP)\b", re.I)
-
-_ID_WORDS = set("yang dan di ke dari untuk dengan pada ini itu tidak akan telah dalam adalah oleh "
-                "juga kata bahwa karena sebagai atau mereka kami saat sudah lebih".split())
-_EN_WORDS = set("the and of to in for with on this that not will has have is are was were by "
-                "also said from as or they we at be it an".split())
-
 
 def clean_text(text: str) -> str:
     """Normalise line endings, repair mojibake and drop boilerplate lines."""
@@ -123,50 +104,53 @@ def _dateline(body: str) -> tuple[str, str]:
     return "", ""
 
 
-def find_date(text: str) -> str:
-    """The first full date stated in ``text`` as YYYY-MM-DD, or ''."""
-    best: tuple[int, str] | None = None
-    for pattern in FULL_DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            iso = _iso(match)
-            if iso and (best is None or match.start() < best[0]):
-                best = (match.start(), iso)
-            break
-    return best[1] if best else ""
-
-
-def _iso(match: re.Match) -> str:
-    parts = match.groupdict()
-    month = int(parts["m"]) if parts.get("m") else MONTHS.get(parts["mn"].lower().rstrip("."), 0)
-    day, year = int(parts["d"]), int(parts["y"])
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return ""
-    return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def detect_language(text: str) -> str:
-    words = re.findall(r"[a-z]+", text[:5000].lower())
-    indonesian = sum(w in _ID_WORDS for w in words)
-    english = sum(w in _EN_WORDS for w in words)
-    if indonesian + english < 3:
-        return ""
-    return "id" if indonesian >= english else "en"
-
-
 def html_to_text(html: str) -> tuple[str, dict[str, str]]:
     """Main article text and metadata of an HTML page, boilerplate removed by trafilatura."""
     import trafilatura
 
+    page = _page_meta(html)
     extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
                                             include_tables=False, favor_precision=True)
     if extracted is not None and getattr(extracted, "text", None):
-        meta = {"title": extracted.title or "", "date": extracted.date or "",
-                "source": extracted.sitename or "", "url": extracted.url or ""}
+        meta = {"title": extracted.title or page.get("title", ""), "date": extracted.date or page.get("date", ""),
+                "source": extracted.sitename or page.get("source", ""), "url": extracted.url or page.get("url", "")}
         text = extracted.text
-        if meta["title"] and not text.startswith(meta["title"]):
-            text = f"{meta['title']}\n\n{text}"
-        return text, meta
-    return _strip_tags(html), {}
+    else:
+        meta, text = page, _strip_tags(html)
+    if meta.get("title") and not text.startswith(meta["title"]):
+        text = f"{meta['title']}\n\n{text}"
+    return text, {k: v for k, v in meta.items() if v}
+
+
+_META_FIELDS = {"og:site_name": "source", "og:title": "title", "article:published_time": "date", "og:url": "url"}
+
+
+def _page_meta(html: str) -> dict[str, str]:
+    """Outlet, title, date and address from the page's <meta> tags (Open Graph) and <title>."""
+    from html.parser import HTMLParser
+
+    found: dict[str, str] = {}
+
+    class _Meta(HTMLParser):
+        in_title = False
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            key = _META_FIELDS.get((attrs.get("property") or attrs.get("name") or "").lower())
+            if tag == "meta" and key and attrs.get("content") and key not in found:
+                found[key] = attrs["content"].strip()
+            self.in_title = tag == "title"
+
+        def handle_data(self, data):
+            if self.in_title and data.strip():
+                found.setdefault("page_title", data.strip())
+
+    _Meta().feed(html[:200_000])
+    found.setdefault("title", found.pop("page_title", ""))
+    found.pop("page_title", None)
+    if found.get("date"):
+        found["date"] = find_date(found["date"])
+    return found
 
 
 def _strip_tags(html: str) -> str:

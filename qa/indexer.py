@@ -6,7 +6,6 @@ new or changed text and drops removed documents.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import time
@@ -18,7 +17,8 @@ import numpy as np
 from embeddings.models import Embedder, describe
 from embeddings.vector_index import build_faiss_index, choose_index_type, save_faiss_index
 from qa.chunk import chunk_document
-from qa.errors import QAError
+from qa.errors import NothingToIndex, QAError, mapped
+from qa.hashing import text_hash
 from qa.ingest import load_documents
 from qa.lexical import LexicalIndex
 from qa.settings import Settings
@@ -26,7 +26,6 @@ from qa.store import (
     BM25_DIR,
     FAISS_FILE,
     IndexStore,
-    content_hash,
     new_version_dir,
     publish_version,
     write_version,
@@ -45,10 +44,6 @@ def embedding_text(doc: Document, chunk: Chunk, title_prefix: bool = True) -> st
     return chunk.text
 
 
-def embed_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
 def build_index(paths: Iterable[str | Path], embedder: Embedder, settings: Settings,
                 index_dir: Path | None = None, progress: Progress | None = None,
                 documents: list[Document] | None = None) -> IndexReport:
@@ -65,6 +60,8 @@ def build_index(paths: Iterable[str | Path], embedder: Embedder, settings: Setti
 
     if documents is None:
         documents, report.problems = load_documents(paths)
+    if not documents:
+        raise NothingToIndex(_nothing_message(paths, report.problems, index_dir), report.problems)
     previous = _previous(index_dir, embedder)
     lap("read")
     chunks, texts = [], []
@@ -72,7 +69,7 @@ def build_index(paths: Iterable[str | Path], embedder: Embedder, settings: Setti
         for chunk in chunk_document(doc, settings.chunk_chars, settings.chunk_overlap_chars):
             chunks.append(chunk)
             texts.append(embedding_text(doc, chunk, settings.title_prefix))
-    hashes = [embed_hash(t) for t in texts]
+    hashes = [text_hash(t) for t in texts]
     lap("chunk")
     vectors = _vectors(texts, hashes, previous, embedder, settings, report, progress)
     lap("embed")
@@ -81,8 +78,9 @@ def build_index(paths: Iterable[str | Path], embedder: Embedder, settings: Setti
 
     folder = new_version_dir(index_dir)
     try:
-        index_type = choose_index_type(len(chunks), settings.index_type)
-        save_faiss_index(build_faiss_index(vectors, index_type), folder / FAISS_FILE)
+        with mapped():
+            index_type = choose_index_type(len(chunks), settings.index_type)
+            save_faiss_index(build_faiss_index(vectors, index_type), folder / FAISS_FILE)
         LexicalIndex.build(texts).save(folder / BM25_DIR)
         manifest = {
             "model": describe(embedder), "index_type": index_type,
@@ -101,6 +99,18 @@ def build_index(paths: Iterable[str | Path], embedder: Embedder, settings: Setti
             previous.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _nothing_message(paths, problems: list, index_dir: Path) -> str:
+    shown = ", ".join(str(p) for p in paths) or "(no paths given)"
+    lines = [f"No article could be read from {shown}; the index in {index_dir} was left as it was."]
+    lines += [f"  skipped {p}" for p in problems[:20]]
+    if len(problems) > 20:
+        lines.append(f"  ... and {len(problems) - 20} more")
+    if not problems:
+        lines.append("  (no .txt, .md, .html or .jsonl files were found there)")
+    lines.append("Point `qa index` at files or folders of .txt, .md, .html or .jsonl articles.")
+    return "\n".join(lines)
 
 
 def _previous(index_dir: Path, embedder: Embedder) -> IndexStore | None:
@@ -136,7 +146,7 @@ def _vectors(texts: list[str], hashes: list[str], previous: IndexStore | None, e
 
 def _diff(report: IndexReport, documents: list[Document], previous: IndexStore | None) -> None:
     before = previous.manifest.get("documents", {}) if previous else {}
-    now = {d.id: content_hash(d.text) for d in documents}
+    now = {d.id: text_hash(d.text) for d in documents}
     report.added = sorted(set(now) - set(before))
     report.changed = sorted(i for i in now if i in before and before[i] != now[i])
     report.removed = sorted(set(before) - set(now))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -10,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from qa.clean import clean_text, extract_metadata, html_to_text
+from qa.hashing import text_hash
+from qa.text.sentences import split_sentences
 from qa.types import Document, Problem
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -19,6 +20,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 MAX_ARTICLE_BYTES = 10 * 1024 * 1024  # one .txt/.md/.html article; far above any real news story
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a .jsonl of many articles
 MAX_JSONL_LINE_CHARS = 8 * 1024 * 1024
+HEADLINE_CHARS = 90  # a derived title is cut here: about one line in the page's source cards
 METADATA_FIELDS = ("title", "source", "dateline", "date", "url", "lang")
 _ID_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
@@ -81,7 +83,7 @@ def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Pr
                 problems.append(Problem(where, f"duplicate document id '{doc.id}' "
                                         f"(already read from {seen_ids[doc.id]}); skipped"))
                 continue
-            digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+            digest = text_hash(doc.text)
             if digest in seen_texts:
                 problems.append(Problem(where, f"same text as document '{seen_texts[digest]}'; skipped"))
                 continue
@@ -146,7 +148,24 @@ def make_document(doc_id: str, text: str, *, markdown: bool = False, **meta: str
         return None
     found = extract_metadata(cleaned, markdown=markdown)
     fields = {key: (meta.get(key) or found.get(key) or "") for key in METADATA_FIELDS}
+    fields["title"] = fields["title"] or headline(cleaned, fields["dateline"], fields["source"])
     return Document(id=doc_id, text=cleaned, path=meta.get("path", ""), **fields)
+
+
+def headline(text: str, *datelines: str) -> str:
+    """A title for an article that has none: its first sentence, without the dateline
+    ("Liputan6.com, Jakarta - "), cut at a word boundary."""
+    spans = split_sentences(text)
+    if not spans:
+        return ""
+    sentence = text[spans[0][0]:spans[0][1]]
+    lead = re.match(r"^[^\n]{2,80}?\s+(?:-{1,2}|–|—)\s+", sentence)
+    if lead and any(d and d.lower() in lead.group().lower() for d in datelines):
+        sentence = sentence[lead.end():]
+    if len(sentence) <= HEADLINE_CHARS:
+        return sentence.rstrip(".")
+    cut = sentence[:HEADLINE_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
 
 
 def _read_jsonl(text: str, path: Path, problems: list[Problem]) -> Iterator[Document]:

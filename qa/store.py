@@ -10,7 +10,6 @@ half-written one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -24,7 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.vector_index import load_faiss_index
-from qa.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from qa.errors import IndexCorrupt, IndexMismatch, IndexNotFound, mapped
+from qa.hashing import file_sha256, text_hash
+from qa.lexical import LexicalIndex
 from qa.types import Chunk, Document
 
 FORMAT = "newsqa-index"
@@ -42,24 +43,15 @@ CREATE INDEX chunks_doc ON chunks(doc_id);
 REBUILD_HINT = "Rebuild it with `qa index PATH... --index {dir}` (or delete the folder)."
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def current_version(index_dir: Path) -> Path | None:
     pointer = Path(index_dir) / POINTER
     if not pointer.is_file():
         return None
-    name = pointer.read_text().strip()
-    if not name or "/" in name or name.startswith("."):
+    try:
+        name = pointer.read_bytes().decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        name = ""
+    if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
         raise IndexCorrupt(f"{pointer} is damaged. " + REBUILD_HINT.format(dir=index_dir))
     return Path(index_dir) / name
 
@@ -128,7 +120,7 @@ def write_version(folder: Path, docs: list[Document], chunks: list[Chunk], embed
         db.executemany(
             "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [(d.id, d.title, d.source, d.dateline, d.date, d.url, d.lang, d.path, d.text,
-              content_hash(d.text), per_doc.get(d.id, 0)) for d in docs],
+              text_hash(d.text), per_doc.get(d.id, 0)) for d in docs],
         )
         db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?)",
                        [(i, c.doc_id, c.start, c.end, c.text, h)
@@ -140,7 +132,7 @@ def write_version(folder: Path, docs: list[Document], chunks: list[Chunk], embed
         if path.is_file():
             files[str(path.relative_to(folder))] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
     manifest = {**manifest, "format": FORMAT, "format_version": FORMAT_VERSION, "files": files,
-                "documents": {d.id: content_hash(d.text) for d in docs},
+                "documents": {d.id: text_hash(d.text) for d in docs},
                 "counts": {"documents": len(docs), "chunks": len(chunks)}}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
 
@@ -195,7 +187,8 @@ class IndexStore:
 
     def __init__(self, index_dir: Path, version: Path, manifest: dict):
         self.index_dir, self.version, self.manifest = Path(index_dir), version, manifest
-        self.faiss = load_faiss_index(version / FAISS_FILE)
+        with mapped():
+            self.faiss = load_faiss_index(version / FAISS_FILE)
         uri = f"file:{(version / DB_FILE).resolve()}?mode=ro&immutable=1"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._lock = threading.Lock()
@@ -231,8 +224,6 @@ class IndexStore:
     @property
     def bm25(self):
         if self._bm25 is None:
-            from qa.lexical import LexicalIndex
-
             self._bm25 = LexicalIndex.load(self.version / BM25_DIR)
         return self._bm25
 

@@ -52,6 +52,16 @@ class Passage:
 
 
 @dataclass
+class Hits:
+    """What retrieval hands to the answer step: the ranked passages and the facts about the
+    corpus the answer needs, so that it never reaches back into the store."""
+
+    passages: list[Passage]
+    corpus_terms: frozenset[str] = frozenset()  # the question's checked terms that some article uses
+    article_dates: dict[str, str] = field(default_factory=dict)  # doc id -> latest date it mentions
+
+
+@dataclass
 class Citation:
     """A numbered passage that supports the answer; ``[n]`` in the answer text points here."""
 
@@ -117,3 +127,12 @@ class IndexReport:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: read, chunk, embed, write
+
+
+@dataclass
+class UploadReport:
+    """What ``Assistant.add_files`` did: the articles added (id, title) and every file refused."""
+
+    added: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    documents_in_index: int = 0

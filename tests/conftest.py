@@ -14,15 +14,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from embeddings.models import Embedder, register_embedder  # noqa: E402
-from qa.assistant import Assistant  # noqa: E402
-from qa.lexical import tokenize  # noqa: E402
-from qa.settings import Settings  # noqa: E402
+from embeddings.models import Embedder, register_embedder, unregister_embedder  # noqa: E402
+from qa import Assistant, Settings  # noqa: E402
+from qa.text.normalize import tokenize  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
-MODEL_CACHE = Path(os.environ.get("NEWSQA_CACHE_DIR", REPO / ".cache" / "newsqa"))
+MODEL_CACHE = Settings.from_env().cache_dir  # the real model is converted once into the default cache
 OUTPUT = REPO / "test-output"
 
 
@@ -49,12 +48,17 @@ class FakeEmbedder(Embedder):
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
-register_embedder("fake", lambda cache_dir, device: FakeEmbedder())
+@pytest.fixture
+def fake_model():
+    """``model="fake"`` loads a ``FakeEmbedder`` for the duration of one test only."""
+    register_embedder("fake", lambda cache_dir, device: FakeEmbedder())
+    yield "fake"
+    unregister_embedder("fake")
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(model="fake", cache_dir=tmp_path / "cache", index_dir=tmp_path / "index",
+def settings(tmp_path, fake_model) -> Settings:
+    return Settings(model=fake_model, cache_dir=tmp_path / "cache", index_dir=tmp_path / "index",
                     seeds_dir=SEEDS)
 
 

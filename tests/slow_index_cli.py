@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from embeddings.models import register_embedder
-from qa.cli import main
 from tests.conftest import FakeEmbedder
+from ui.cli import main
 
 
 class SlowEmbedder(FakeEmbedder):

@@ -1,14 +1,18 @@
 import pytest
 
 from qa.answer import NOT_FOUND, compose_answer
-from qa.assistant import clean_question
 from qa.errors import InvalidQuestion
-from qa.extract import analyse_question, answer_spans
-from qa.types import Passage
+from qa.question import analyse_question, clean_question
+from qa.text.entities import answer_spans
+from qa.types import Hits, Passage
 
 
 def passage(doc, text, score=0.9, start=0, date=""):
     return Passage(doc_id=doc, start=start, end=start + len(text), text=text, score=score, date=date)
+
+
+def answer_to(question, passages, corpus_terms=()):
+    return compose_answer(question, analyse_question(question), Hits(passages, frozenset(corpus_terms)))
 
 
 def test_question_types_in_both_languages():
@@ -35,7 +39,7 @@ def test_date_spans_cover_indonesian_forms():
 def test_when_answer_cites_the_dated_sentence_with_document_offsets():
     text = "Pertemuan itu hangat. Lavrov tiba di Pyongyang pada Rabu (18/10) untuk kunjungan dua hari."
     p = passage("a", text, start=100)
-    answer = compose_answer("When did Lavrov arrive in Pyongyang?", [p])
+    answer = answer_to("When did Lavrov arrive in Pyongyang?", [p])
     assert not answer.abstained
     assert "Rabu (18/10)" in answer.text and answer.text.endswith("[1]")
     (start, end), = answer.citations[0].highlights
@@ -46,14 +50,14 @@ def test_when_answer_cites_the_dated_sentence_with_document_offsets():
 def test_several_occurrences_are_listed_in_time_order():
     later = passage("b", "Lavrov bertemu Kim di Wonsan pada hari Minggu setelah KTT Juni 2024.", 0.95)
     earlier = passage("a", "Lavrov tiba di Pyongyang pada Rabu (18/10/2023) untuk kunjungan dua hari.", 0.9)
-    answer = compose_answer("Kapan Lavrov berkunjung?", [later, earlier])
+    answer = answer_to("Kapan Lavrov berkunjung?", [later, earlier])
     lines = answer.text.splitlines()
     assert len(lines) == 2 and "2023" in lines[0] and "Wonsan" in lines[1]
 
 
 def test_abstains_when_the_question_names_something_absent():
     p = passage("a", "Lavrov mengecam kebijakan AS yang berbahaya terhadap Korea Utara pada Kamis (19/10).")
-    answer = compose_answer("What did Lavrov say about Taiwan?", [p])
+    answer = answer_to("What did Lavrov say about Taiwan?", [p])
     assert answer.abstained and answer.text == NOT_FOUND and answer.citations == []
     assert answer.passages == [p]  # the nearest passages are still shown
 
@@ -61,23 +65,23 @@ def test_abstains_when_the_question_names_something_absent():
 def test_names_known_to_the_corpus_are_weaker_evidence():
     p = passage("a", "Lavrov tiba di Pyongyang pada Rabu (18/10) untuk kunjungan dua hari.")
     question = "When did Lavrov visit North Korea?"
-    assert compose_answer(question, [p]).abstained  # "korea" appears nowhere
-    assert not compose_answer(question, [p], in_corpus=lambda term: term in ("korea", "north korea")).abstained
+    assert answer_to(question, [p]).abstained  # "korea" appears nowhere
+    assert not answer_to(question, [p], corpus_terms={"korea", "north korea"}).abstained
 
 
 def test_abstains_when_no_passage_offers_a_date_for_a_when_question():
     p = passage("a", "Lavrov mengecam kebijakan AS yang berbahaya terhadap Korea Utara.")
-    assert compose_answer("When did Lavrov criticise the US?", [p]).abstained
+    assert answer_to("When did Lavrov criticise the US?", [p]).abstained
 
 
 def test_abstains_with_no_passages():
-    assert compose_answer("Anything?", []).abstained
+    assert answer_to("Anything?", []).abstained
 
 
 def test_same_fact_in_another_article_is_cited_once():
     a = passage("a", "Korea Utara mengirim lebih dari 1.000 kontainer peralatan militer ke Rusia.", 0.9)
     b = passage("b", "Gedung Putih menyebut lebih dari 1.000 kontainer amunisi telah dikirim.", 0.85)
-    answer = compose_answer("Berapa kontainer yang dikirim Korea Utara ke Rusia?", [a, b])
+    answer = answer_to("Berapa kontainer yang dikirim Korea Utara ke Rusia?", [a, b])
     assert len(answer.citations) == 1
     assert answer.citations[0].also_reported_by == ["b"]
 

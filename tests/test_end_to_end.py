@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from qa.cli import main
+from ui.cli import main
 
 pytestmark = pytest.mark.slow
 

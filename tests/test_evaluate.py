@@ -3,7 +3,7 @@ import json
 import pytest
 
 from qa.errors import GoldFileError
-from qa.evaluate import evaluate, load_gold, render_markdown
+from qa.evaluation import evaluate, load_gold, render_markdown
 from qa.ingest import load_documents
 from tests.conftest import REPO, SEEDS
 
@@ -55,9 +55,20 @@ def test_bad_lines_are_reported_with_their_line_number(tmp_path, seed_texts):
     assert "duplicate id" in messages["7"]
 
 
-def test_evaluate_reports_every_key(fake_assistant, tmp_path):
+def test_evaluate_figures_agree_with_the_per_question_records(fake_assistant, tmp_path):
     result = evaluate(GOLD, assistant=fake_assistant, k=10, mode="bm25")
-    assert result["n"] >= 60
+    records = result["questions"]
+    assert result["n"] == len(records) == sum(1 for line in GOLD.read_text().splitlines() if line.strip())
+    answerable = [r for r in records if r["answerable"]]
+    for cutoff in (1, 3, 5, 10):  # recomputed from the ranks each question reports
+        expected = sum(bool(r["ranks"]) and r["ranks"][0] <= cutoff for r in answerable) / len(answerable)
+        assert result["retrieval"][f"hit@{cutoff}"] == pytest.approx(expected, abs=5e-5)
+    assert result["retrieval"]["hit@1"] <= result["retrieval"]["hit@5"] <= result["retrieval"]["hit@10"]
+    unanswerable = [r for r in records if not r["answerable"]]
+    expected = sum(r["abstained"] for r in unanswerable) / len(unanswerable)
+    assert result["abstention"]["unanswerable_abstained"] == pytest.approx(expected, abs=5e-5)
+    assert result["answer"]["hit"] == pytest.approx(sum(r["hit"] for r in answerable) / len(answerable), abs=5e-5)
+    assert sum(group["n"] for group in result["by_lang"].values()) == result["n"]
     assert set(result["retrieval"]) == {"hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10"}
     assert set(result["abstention"]) == {"unanswerable_abstained", "answerable_abstained"}
     assert {"hit"} == set(result["answer"]) and {"precision"} == set(result["citations"])

@@ -5,8 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
-from qa.assistant import Assistant
-from qa.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from qa import Assistant, IndexCorrupt, IndexMismatch, IndexNotFound
 from qa.store import MANIFEST, IndexStore, current_version
 from tests.conftest import SEEDS, FakeEmbedder
 
@@ -24,7 +23,7 @@ def test_index_folder_has_manifest_and_no_pickle(fake_assistant):
     assert manifest["model"]["fingerprint"] == "fake:v1" and manifest["model"]["dimension"] == 64
     assert manifest["chunking"]["max_chars"] == fake_assistant.settings.chunk_chars
     assert set(manifest["documents"]) == {p.stem for p in SEEDS.glob("*.txt")}
-    assert manifest["counts"]["chunks"] == fake_assistant.store.faiss.ntotal > 0
+    assert manifest["counts"]["chunks"] == IndexStore.open(fake_assistant.index_dir).faiss.ntotal > 0
     for name in manifest["files"]:
         assert not name.endswith((".pkl", ".pickle"))
         head = (version / name).read_bytes()[:2]
@@ -56,7 +55,7 @@ def test_reindexing_embeds_only_new_or_changed_documents(tmp_path, settings):
 
 
 def test_stored_vectors_match_a_fresh_embedding(fake_assistant):
-    store = fake_assistant.store
+    store = IndexStore.open(fake_assistant.index_dir)
     rows = list(range(store.faiss.ntotal))
     chunks = store.chunks(rows)
     docs = {m["id"]: m for m in store.documents()}

@@ -10,17 +10,16 @@ import subprocess
 import sys
 import threading
 import time
+from html import escape
 
 import pytest
 
-from qa.assistant import Assistant
-from qa.errors import QAError
+from qa import Answer, Assistant, Citation, Document, InvalidQuestion, Passage, QAError, Settings, SettingsError
 from qa.ingest import load_documents
-from qa.settings import Settings
 from qa.store import current_version
-from qa.types import Answer, Citation, Document, Passage
+from qa.uploads import safe_filename
 from tests.conftest import REPO, SEEDS, FakeEmbedder
-from ui.app import is_loopback, parse_auth, safe_filename, serve, upload
+from ui.app import serve, upload_summary
 from ui.render import article_view, source_cards
 
 
@@ -114,15 +113,15 @@ def test_ten_thousand_tiny_files_and_big_inputs(tmp_path, settings):
     assert "same text as document 'copy-a'" in reasons["copy-b.txt"]
 
 
-@pytest.mark.parametrize("question", ["Когда Лавров приехал в Пхеньян?", "라브로프는 언제 평양을 방문했나요?",
-                                      "Lavrov\x07 tiba\x1b[31m kapan?", "ok?" * 600])
-def test_odd_questions_get_an_answer_or_a_clear_message(fake_assistant, question):
-    try:
-        answer = fake_assistant.ask(question)
-    except QAError as exc:
-        assert "question" in str(exc).lower()
-    else:
-        assert isinstance(answer, Answer) and (answer.abstained or answer.citations)
+def test_odd_questions_are_answered_or_refused_with_a_message(fake_assistant):
+    # A name no article mentions, in another script: "not found", with the nearest passages.
+    russian = fake_assistant.ask("Когда Лавров приехал в Пхеньян?")
+    assert russian.abstained and russian.passages
+    # Control characters are stripped before anything else sees the question.
+    cleaned = fake_assistant.ask("Lavrov\x07 tiba\x1b[31m kapan?")
+    assert cleaned.question == "Lavrov tiba [31m kapan?" and cleaned.passages
+    with pytest.raises(InvalidQuestion, match="limit is 2000"):
+        fake_assistant.ask("ok? " * 600)
 
 
 def test_uploads_are_checked_and_names_sanitised(tmp_path, fake_assistant):
@@ -138,10 +137,14 @@ def test_uploads_are_checked_and_names_sanitised(tmp_path, fake_assistant):
     big.write_bytes(b"a " * (1024 * 1024))
     settings = fake_assistant.settings.with_(max_upload_mb=1, max_upload_files=4)
     fake_assistant.settings = settings
-    report = upload(fake_assistant, [str(good), str(renamed_png), str(script), str(big), str(good)])
-    assert "Added 1 article(s): berita" in report
-    assert "photo.txt**: binary" in report and "run.sh**: type not allowed" in report
-    assert "big.txt**: larger than 1 MB" in report and "over the limit of 4 files" in report
+    result = fake_assistant.add_files([str(good), str(renamed_png), str(script), str(big), str(good)])
+    assert [doc_id for doc_id, _ in result.added] == ["berita"] and result.documents_in_index == 6
+    reasons = {p.path: p.reason for p in result.problems}
+    assert reasons["photo.txt"].startswith("binary") and reasons["run.sh"].startswith("type not allowed")
+    assert reasons["big.txt"] == "larger than 1 MB" and "over the limit of 4 files" in reasons["berita.txt"]
+    report = upload_summary(result)
+    assert report.startswith("Added 1 article(s); the index now holds 6.")
+    assert "- Festival budaya digelar di Solo" in report and "Rejected 4 file(s):" in report
     assert any(d["id"] == "berita" for d in fake_assistant.documents())
     assert len(fake_assistant.documents()) == 6
     assert safe_filename("../../etc/passwd.txt") == "passwd.txt"
@@ -151,13 +154,13 @@ def test_uploads_are_checked_and_names_sanitised(tmp_path, fake_assistant):
 
 
 def test_serving_off_loopback_requires_credentials():
-    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
-    assert not is_loopback("0.0.0.0")
+    assert all(Settings(host=h).host_is_loopback for h in ("127.0.0.1", "::1", "localhost"))
+    assert not Settings(host="0.0.0.0").host_is_loopback
     with pytest.raises(QAError, match="without authentication"):
         serve(Settings(host="0.0.0.0", port=1), block=False)
-    assert parse_auth("ann:secret, bob:pw") == [("ann", "secret"), ("bob", "pw")]
-    with pytest.raises(QAError, match="user:password"):
-        parse_auth("nopassword")
+    assert Settings(auth="ann:secret, bob:pw").credentials == [("ann", "secret"), ("bob", "pw")]
+    with pytest.raises(SettingsError, match="NEWSQA_AUTH must be 'user:password'"):
+        Settings.from_env({"NEWSQA_AUTH": "nopassword"})
 
 
 def test_article_text_is_escaped_in_every_view():
@@ -168,8 +171,8 @@ def test_article_text_is_escaped_in_every_view():
     for html in (source_cards(answer), article_view(doc, [(7, 20)], []),
                  source_cards(Answer("q", "t", [], [passage], True))):
         assert "<script" not in html and "<img" not in html and "<i>s</i>" not in html
-        assert "<b>&lt;b&gt;" in html or "&lt;b&gt;" in html or doc.title not in html
-        assert "&lt;script&gt;" in html
+        assert escape(doc.title) in html  # the title is shown, as text
+        assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html  # markup shown as text
 
 
 def test_documents_with_markup_are_stored_as_text(tmp_path):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
 import shutil
 import socket
+import threading
 import time
 
 import pytest
 
-from qa.assistant import Assistant
+from qa import Assistant
 from tests.conftest import SEEDS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -162,6 +164,62 @@ def test_upload_then_ask_and_hostile_html_never_runs(page, tmp_path, output_dir)
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#qa-article script, #qa-article img, #qa-article b").count() == 0
     page.screenshot(path=str(output_dir / "hostile-article.png"), full_page=True)
+
+
+class _Counter(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        _Counter.hits.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_article_markup_quoted_in_the_chat_is_never_rendered(page, tmp_path):
+    """An article whose quoted sentence holds an <img> pointing at a local listener: the page
+    shows the tag as text and the browser never requests the address."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Counter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tag = f'<img src="http://127.0.0.1:{server.server_port}/pixel.png">'
+    article = tmp_path / "pixel.txt"
+    article.write_text(f"Kabar Danau Toba\n\nFestival Danau Toba dibuka di Parapat pada Jumat (9/8/2024) {tag} "
+                       "dengan 40 perahu hias.\n\nPanitia menyebut ribuan wisatawan datang.")
+    try:
+        page.click("button[role=tab]:has-text('Add articles')")
+        page.set_input_files("#qa-files input[type=file]", [str(article)])
+        page.wait_for_timeout(1500)
+        page.click("#qa-add")
+        page.wait_for_function("document.querySelector('#qa-upload-report').innerText.includes('Added')",
+                               timeout=120_000)
+        page.click("button[role=tab]:has-text('Sources')")
+        ask(page, "Kapan Festival Danau Toba dibuka di Parapat?", 0)
+        time.sleep(1.5)
+        chat = page.inner_text("#qa-chat")
+        assert tag in chat  # quoted as text, exactly as the article has it
+        assert page.locator("#qa-chat img[src*='pixel.png']").count() == 0
+        page.locator("#qa-pick label").first.click()
+        page.locator("#qa-article #qa-first-hl").wait_for(timeout=30_000)
+        time.sleep(1.0)
+        assert _Counter.hits == []
+    finally:
+        server.shutdown()
+
+
+def test_ordinary_input_errors_are_one_inline_message(page, capfd):
+    capfd.readouterr()
+    for question, message in (("   ", "The question is empty"), ("x " * 1500, "the limit is 2000")):
+        page.fill("#qa-question textarea", question)
+        page.click("#qa-ask")
+        page.wait_for_function(f"document.querySelector('#qa-searched').innerText.includes({message!r})",
+                               timeout=30_000)
+        time.sleep(0.5)
+        assert page.locator(".toast-body, .error, [data-testid=error]").count() == 0
+        assert page.locator("#qa-chat [data-testid=bot]").count() == 0
+    _, err = capfd.readouterr()
+    assert "Traceback" not in err
 
 
 def test_gradio_client_calls_the_named_api(app_url):

@@ -1,22 +1,18 @@
-"""The chat page (Gradio). Thin: every action calls the public ``qa`` API."""
+"""The chat page (Gradio). Thin: it lays out the page and calls the public ``qa`` API, which owns
+question checks, follow-ups, uploads and authentication settings."""
 
 from __future__ import annotations
 
-import ipaddress
-import shutil
-import tempfile
+import logging
+from html import escape
 from pathlib import Path
 
 import gradio as gr
 
-from qa.assistant import Assistant
-from qa.conversation import rewrite_followup
-from qa.errors import QAError
-from qa.ingest import SUPPORTED_SUFFIXES, read_file
-from qa.settings import Settings
-from qa.types import Answer, Problem
+from qa import SUPPORTED_SUFFIXES, Answer, Assistant, QAError, Settings, UploadReport
 from ui.render import CARD_CLICK_JS, CSS, article_view, display_name, source_cards
 
+log = logging.getLogger("qa")
 EXAMPLES = [
     "When did Lavrov visit Pyongyang?",
     "Kapan Lavrov mengunjungi Pyongyang?",
@@ -26,6 +22,8 @@ EXAMPLES = [
 ]
 SCROLL_TO_HIGHLIGHT = ("() => { setTimeout(() => { const el = document.getElementById('qa-first-hl');"
                        " if (el) el.scrollIntoView({block: 'center'}); }, 200); }")
+TABLE_HEADERS = ["title", "source", "date", "lang", "chunks", "id"]
+ADDED_SHOWN = 10  # articles named in an upload report; the rest are counted
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
@@ -37,7 +35,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Conversation", height=460, render_markdown=False, sanitize_html=True,
                                      elem_id="qa-chat")
-                searched = gr.Markdown(elem_id="qa-searched")
+                notice = gr.Markdown(elem_id="qa-searched")
                 with gr.Row():
                     question = gr.Textbox(placeholder="Ask about the articles…", show_label=False, scale=6,
                                           elem_id="qa-question", max_lines=3)
@@ -50,8 +48,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     pick = gr.Radio(label="Open a source", choices=[], elem_id="qa-pick")
                     article = gr.HTML(elem_id="qa-article")
                 with gr.Tab("Articles"):
-                    table = gr.Dataframe(headers=["id", "title", "source", "date", "lang", "chunks"],
-                                         value=_documents_table(assistant), interactive=False, wrap=True)
+                    table = gr.Dataframe(headers=TABLE_HEADERS, value=_documents_table(assistant), interactive=False,
+                                         wrap=True, column_widths=["38%", "16%", "12%", "7%", "8%", "19%"],
+                                         elem_id="qa-articles")
                 with gr.Tab("Add articles"):
                     files = gr.File(file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES),
                                     label=f"Articles (.txt .md .html .jsonl, up to {settings.max_upload_files} "
@@ -64,32 +63,31 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
         def respond(text, history, k, retrieval):
             history = list(history or [])
-            if not (text or "").strip():
-                raise gr.Error("Type a question about the articles.")
-            earlier = [_message_text(m) for m in history if m.get("role") == "user"]
-            rewritten = rewrite_followup(text, earlier)
             try:
-                answer = assistant.ask(text, k=int(k), mode=retrieval, rewritten=rewritten)
-            except QAError as exc:
-                raise gr.Error(str(exc)) from exc
-            history.append({"role": "user", "content": text})
+                answer = assistant.ask(text or "", k=int(k), mode=retrieval, history=history)
+            except QAError as exc:  # an ordinary mistake: say so inline, keep everything else as it is
+                yield (gr.update(), gr.update(), _notice(str(exc)), gr.update(), gr.update(), gr.update(), gr.update())
+                return
+            history.append({"role": "user", "content": _as_text(text)})
             history.append({"role": "assistant", "content": ""})
-            note = f"Searched for: *{rewritten}*" if rewritten != text else ""
-            words = answer.text.split(" ")
+            searched = answer.rewritten_question
+            note = f"Searched for: *{escape(searched)}*" if searched else ""
+            shown = _as_text(answer.text)
+            words = shown.split(" ")
             step = max(1, len(words) // 8)
             for end in range(step, len(words), step):  # stream the answer in
                 history[-1] = {"role": "assistant", "content": " ".join(words[:end])}
                 yield history, "", note, gr.update(), gr.update(), gr.update(), []
-            history[-1] = {"role": "assistant", "content": answer.text}
+            history[-1] = {"role": "assistant", "content": shown}
             state = _cited_state(answer)
             choices = [item["label"] for item in state]
             yield (history, "", note, source_cards(answer), gr.update(choices=choices, value=None), "", state)
 
-        outputs = [chatbot, question, searched, sources, pick, article, cited]
+        outputs = [chatbot, question, notice, sources, pick, article, cited]
         ask_button.click(respond, [question, chatbot, top_k, mode], outputs, api_visibility="private")
         question.submit(respond, [question, chatbot, top_k, mode], outputs, api_visibility="private")
         new_chat.click(lambda: ([], "", "", gr.update(choices=[], value=None), "", []),
-                       None, [chatbot, searched, sources, pick, article, cited], api_visibility="private")
+                       None, [chatbot, notice, sources, pick, article, cited], api_visibility="private")
 
         def open_source(label, state):
             item = next((s for s in state or [] if s["label"] == label), None)
@@ -97,7 +95,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 return ""
             doc = assistant.document(item["doc_id"])
             if doc is None:
-                raise gr.Error(f"The article {item['doc_id']} is no longer in the index.")
+                return _notice(f"The article {item['doc_id']} is no longer in the index.")
             spans = [tuple(h) for h in item["highlights"]] or [(item["start"], item["end"])]
             return article_view(doc, spans, [tuple(a) for a in item["answer_spans"]])
 
@@ -105,8 +103,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             None, None, None, js=SCROLL_TO_HIGHLIGHT)
 
         def add_articles(paths, progress=gr.Progress()):
-            report = upload(assistant, paths or [], progress)
-            return report, _documents_table(assistant), None
+            if not paths:
+                return _notice("Choose one or more files first."), gr.update(), None
+
+            def on_progress(stage, done, total):
+                progress(done / max(total, 1), desc=f"{stage} {done}/{total}")
+
+            try:
+                report = assistant.add_files(paths, progress=on_progress)
+            except QAError as exc:
+                return _notice(str(exc)), gr.update(), None
+            return upload_summary(report), _documents_table(assistant), None
 
         add_button.click(add_articles, files, [upload_report, table, files], api_visibility="private")
 
@@ -115,20 +122,34 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             try:
                 return assistant.ask(question, k=int(k), mode=mode).to_dict()
             except QAError as exc:
-                raise gr.Error(str(exc)) from exc
+                raise gr.Error(str(exc), print_exception=False) from None
 
         gr.api(ask_api, api_name="ask")
     return demo
 
 
-def _message_text(message: dict) -> str:
-    """Gradio gives message content as a string or as a list of typed parts."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return ""
+def _as_text(text: str) -> str:
+    """Chat bubbles render HTML, so article text and questions go in escaped: shown, never run."""
+    return escape(text or "", quote=False)
+
+
+def _notice(message: str) -> str:
+    return f"**{escape(message)}**"
+
+
+def upload_summary(report: UploadReport) -> str:
+    """A short Markdown report: how many articles were added (the first few named), and each
+    refused file with its reason."""
+    lines = []
+    if report.added:
+        lines.append(f"Added {len(report.added)} article(s); the index now holds {report.documents_in_index}.")
+        lines += [f"- {escape(display_name(title, '', doc_id))}" for doc_id, title in report.added[:ADDED_SHOWN]]
+        if len(report.added) > ADDED_SHOWN:
+            lines.append(f"- … and {len(report.added) - ADDED_SHOWN} more (see the Articles tab)")
+    if report.problems:
+        lines.append(f"Rejected {len(report.problems)} file(s):")
+        lines += [f"- **{escape(Path(p.path).name)}**: {escape(p.reason)}" for p in report.problems]
+    return "\n".join(lines) or "Nothing to add."
 
 
 def _cited_state(answer: Answer) -> list[dict]:
@@ -148,85 +169,14 @@ def _documents_table(assistant: Assistant) -> list[list]:
         docs = assistant.documents()
     except QAError:
         return []
-    return [[d["id"], d["title"], d["source"], d["date"], d["lang"], d["chunks"]] for d in docs]
-
-
-def upload(assistant: Assistant, paths: list[str], progress=None) -> str:
-    """Check uploaded files (count, size, type, content) and add the good ones to the index.
-
-    File names are never used as paths: each file is copied under a sanitised name into a
-    private temporary folder before it is read.
-    """
-    settings = assistant.settings
-    if not paths:
-        return "Choose one or more files first."
-    problems: list[Problem] = []
-    if len(paths) > settings.max_upload_files:
-        problems += [Problem(Path(p).name, f"over the limit of {settings.max_upload_files} files per upload")
-                     for p in paths[settings.max_upload_files:]]
-        paths = paths[: settings.max_upload_files]
-    documents = []
-    with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
-        for raw in paths:
-            source = Path(raw)
-            name = safe_filename(source.name)
-            if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-                problems.append(Problem(name, f"type not allowed (use {', '.join(sorted(SUPPORTED_SUFFIXES))})"))
-                continue
-            if source.stat().st_size > settings.max_upload_mb * 2**20:
-                problems.append(Problem(name, f"larger than {settings.max_upload_mb} MB"))
-                continue
-            target = Path(tmp) / name
-            shutil.copyfile(source, target)
-            documents += read_file(target, problems)
-        report = None
-        if documents:
-            def on_progress(stage, done, total):
-                if progress is not None:
-                    progress(done / max(total, 1), desc=f"{stage} {done}/{total}")
-
-            try:
-                report = assistant.add_documents(documents, progress=on_progress)
-            except QAError as exc:
-                raise gr.Error(str(exc)) from exc
-    lines = []
-    if documents:
-        lines.append(f"Added {len(documents)} article(s): {', '.join(d.id for d in documents)}. "
-                     f"The index now holds {report.documents} articles.")
-    lines += [f"- Rejected **{Path(p.path).name}**: {p.reason}" for p in problems]
-    return "\n".join(lines) or "Nothing to add."
-
-
-def safe_filename(name: str) -> str:
-    """A file name without folders, traversal or odd characters."""
-    base = Path(name.replace("\\", "/")).name
-    cleaned = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in base).lstrip(".")
-    return cleaned[:120] or "upload.txt"
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def parse_auth(raw: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in filter(None, (p.strip() for p in raw.split(","))):
-        user, sep, password = item.partition(":")
-        if not sep or not user or not password:
-            raise QAError("NEWSQA_AUTH must be 'user:password' pairs separated by commas.")
-        pairs.append((user, password))
-    return pairs
+    return [[display_name(d["title"], d["source"], d["id"]), d["source"], d["date"], d["lang"], d["chunks"], d["id"]]
+            for d in docs]
 
 
 def serve(settings: Settings, index_dir: str | Path | None = None, block: bool = True) -> gr.Blocks:
     """Start the chat page. Off loopback, credentials from NEWSQA_AUTH are required."""
-    auth = parse_auth(settings.auth) if settings.auth else None
-    if not is_loopback(settings.host) and not auth:
+    auth = settings.credentials or None
+    if not settings.host_is_loopback and not auth:
         raise QAError(f"Refusing to serve on {settings.host} without authentication: set NEWSQA_AUTH=user:password "
                       "(or bind to 127.0.0.1).")
     assistant = Assistant(index_dir, settings)

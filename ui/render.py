@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from qa.types import Answer, Citation, Document, Passage
+from qa import Answer, Citation, Document, Passage
 
 
 def display_name(title: str, source: str, doc_id: str) -> str:

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.assistant import Assistant
 from qa.errors import GoldFileError, QAError
 from qa.metrics import (
     answer_hit,
@@ -121,8 +122,6 @@ def evaluate(gold: str | Path, index_dir: str | Path | None = None, corpus: list
              mode: str | None = None, split: str | None = None, limit: int | None = None,
              assistant=None) -> dict:
     """Run every gold question through retrieval and answering and return the metrics."""
-    from qa.assistant import Assistant
-
     if assistant is None and corpus:
         with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
             temporary = Assistant(Path(tmp) / "index", build_default=False)

@@ -9,27 +9,18 @@ the same event share "Rabu" or "19/10"), then from the latest month the article 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from qa.clean import MONTH_WORDS, MONTHS
-from qa.extract import DAY_WORDS, date_key, date_specificity, latest_date_mentioned
-from qa.types import Passage
-
-_DAYS = re.compile(rf"\b({DAY_WORDS})\b", re.I)
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})/(\d{{1,2}})\b|\b(\d{{1,2}})\s+({MONTH_WORDS})\b", re.I)
-MONTH_NAMES = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-           "November", "Desember"],
-}
+from qa.answer.candidates import Candidate
+from qa.answer.params import AnswerParams
+from qa.question import QuestionInfo
+from qa.text.dates import date_key, date_specificity, latest_date_mentioned, month_label, named_days
+from qa.types import Hits, Passage
 
 
 @dataclass
 class Dated:
-    candidate: object  # qa.answer.Candidate
+    candidate: Candidate
     key: str = ""  # YYYY-MM-DD, YYYY-MM, or "" when unknown
     after: bool = False  # key is a lower bound ("after June 2024")
     days: set = field(default_factory=set)  # weekday names and (day, month) pairs it names
@@ -44,37 +35,43 @@ class Occurrence:
     def label(self, lang: str) -> str:
         if not self.key:
             return ""
-        year, month = self.key[:4], int(self.key[5:7]) if len(self.key) >= 7 else 0
-        when = f"{MONTH_NAMES[lang][month - 1]} {year}" if month else year
+        when = month_label(self.key, lang)
         if self.after:
             return ("Setelah " if lang == "id" else "After ") + when
         return when
 
 
-def timeline(candidates: list, passages: list[Passage], doc_text: Callable[[str], str] | None,
-             limit: int = 4) -> list[Occurrence]:
-    dated = [_resolve(c, passages[c.passage_index], doc_text) for c in candidates
-             if c.spans and date_specificity(c.text) >= 0.6]
+def when_occurrences(info: QuestionInfo, ranked: list[Candidate], hits: Hits,
+                     params: AnswerParams) -> list[Occurrence]:
+    best = ranked[0].score
+    needed = 1 if info.key_terms else 0
+    eligible = [c for c in ranked if c.score >= params.when_score_ratio * best and c.key_hits >= needed]
+    return timeline(eligible[: params.when_candidates], hits, params)
+
+
+def timeline(ranked: list[Candidate], hits: Hits, params: AnswerParams) -> list[Occurrence]:
+    dated = [_resolve(c, hits.passages[c.passage_index], hits.article_dates) for c in ranked
+             if c.spans and date_specificity(c.text) >= params.min_date_specificity]
     _inherit(dated)
     groups: dict[str, Occurrence] = {}
     for item in dated:
         month = item.key[:7] if item.key else f"?{id(item)}"
         groups.setdefault(month, Occurrence(item.key, item.after, [])).members.append(item)
     ordered = sorted(groups.values(), key=lambda o: (o.key == "", o.key, -o.members[0].candidate.score))
-    return ordered[:limit]
+    return ordered[: params.max_occurrences]
 
 
-def _resolve(candidate, passage: Passage, doc_text) -> Dated:
+def _resolve(candidate: Candidate, passage: Passage, article_dates: dict[str, str]) -> Dated:
     text = candidate.text
-    item = Dated(candidate, days=_named_days(text))
+    item = Dated(candidate, days=named_days(text))
     explicit = date_key(text)
     if len(explicit) == 10:
         item.key = explicit
         return item
-    year = (passage.date or "")[:4]
-    if not year:
-        latest = latest_date_mentioned(doc_text(passage.doc_id) if doc_text else passage.text)
-        year = latest[:4] if len(latest) >= 7 else ""
+    # The latest date the article mentions (the passage's own, when the article was not read).
+    latest = article_dates.get(passage.doc_id)
+    latest = latest_date_mentioned(passage.text) if latest is None else latest
+    year = (passage.date or "")[:4] or (latest[:4] if len(latest) >= 7 else "")
     day_month = next((d for d in item.days if isinstance(d, tuple)), None)
     if day_month and year:
         item.key = f"{year}-{day_month[1]:02d}-{day_month[0]:02d}"
@@ -82,23 +79,9 @@ def _resolve(candidate, passage: Passage, doc_text) -> Dated:
         item.key = explicit
     elif passage.date:
         item.key = passage.date
-    else:
-        latest = latest_date_mentioned(doc_text(passage.doc_id) if doc_text else passage.text)
-        if len(latest) >= 7:
-            item.key, item.after = latest[:7], True
+    elif len(latest) >= 7:
+        item.key, item.after = latest[:7], True
     return item
-
-
-def _named_days(text: str) -> set:
-    days: set = {m.group(1).lower() for m in _DAYS.finditer(text)}
-    for m in _DAY_MONTH.finditer(text):
-        if m.group(1):
-            day, month = int(m.group(1)), int(m.group(2))
-        else:
-            day, month = int(m.group(3)), MONTHS[m.group(4).lower()]
-        if 1 <= day <= 31 and 1 <= month <= 12:
-            days.add((day, month))
-    return days
 
 
 def _inherit(dated: list[Dated]) -> None:

@@ -1,4 +1,4 @@
-"""The ``qa`` command: a thin shell over the public Python API."""
+"""The ``qa`` command: a thin shell over the public Python API (``import qa``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from qa.errors import QAError
-from qa.settings import Settings
+from qa import Assistant, QAError, Settings, evaluate, render_markdown, render_table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--docs", type=int, default=300, help="IndoSum articles to index (default 300)")
     p.add_argument("--questions", type=int, default=200, help="questions for query latency (default 200)")
     p.add_argument("--scale", default="10000,100000", help="vector counts for the index scaling table")
-    p.add_argument("--corpus", type=Path, default=None, help="articles JSONL (default: shared IndoSum)")
+    p.add_argument("--corpus", type=Path, required=True, help="articles JSONL, IndoSum format (make bench passes it)")
+    p.add_argument("--questions-file", type=Path, default=None, help="questions JSONL, FacQA format")
     p.add_argument("--no-langchain", action="store_true", help="skip the plain LangChain comparison")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=_bench)
@@ -77,12 +77,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _index_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, default=None,
-                   help="index folder (default: $NEWSQA_INDEX_DIR or ~/.cache/newsqa/index)")
+                   help="index folder (default: $NEWSQA_INDEX_DIR, else the index in $NEWSQA_CACHE_DIR "
+                        "or ~/.cache/newsqa, the same one the page and Python use)")
 
 
 def _assistant(args):
-    from qa.assistant import Assistant
-
     return Assistant(args.index)
 
 
@@ -92,8 +91,6 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 
 def _index(args) -> int:
-    from qa.assistant import Assistant
-
     assistant = Assistant(args.index, build_default=False)
     report = assistant.index(args.paths, progress=_progress)
     for problem in report.problems:
@@ -134,8 +131,6 @@ def _ask(args) -> int:
 
 
 def _eval(args) -> int:
-    from qa.evaluate import evaluate, render_markdown, render_table
-
     result = evaluate(args.gold, index_dir=args.index, corpus=args.corpus, k=args.k,
                       mode=args.retriever, split=args.split, limit=args.limit)
     if args.report:
@@ -145,10 +140,10 @@ def _eval(args) -> int:
 
 
 def _bench(args) -> int:
-    from qa import bench
+    from benchmarks import bench
 
     scale = tuple(int(x) for x in args.scale.split(",") if x.strip())
-    result = bench.run(args.docs, args.questions, scale, not args.no_langchain, args.corpus or bench.DEFAULT_CORPUS)
+    result = bench.run(args.corpus, args.questions_file, args.docs, args.questions, scale, not args.no_langchain)
     print(json.dumps(result, indent=1) if args.json else bench.render(result))
     return 0
 

@@ -1,4 +1,5 @@
-"""``qa bench``: indexing throughput, query latency, memory and index scaling on this machine.
+"""``qa bench``, a development tool outside the product package: indexing throughput, query
+latency, memory and index scaling on this machine.
 
 Figures, not assertions: nothing here fails because a machine is slow. Throughputs that are
 compared (pipeline vs model alone vs a plain LangChain pipeline) are measured in one run, on
@@ -20,10 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.metrics import percentile
-from qa.settings import REPO_ROOT, Settings
-
-DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "data" / "indosum" / "articles.jsonl"
-DEFAULT_QUESTIONS = REPO_ROOT.parent / "shared" / "data" / "facqa" / "qa.jsonl"
+from qa.settings import Settings
 
 
 def machine() -> dict:
@@ -37,8 +35,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(docs: int = 300, questions: int = 200, scale: tuple[int, ...] = (10_000, 100_000),
-        langchain: bool = True, corpus: Path = DEFAULT_CORPUS, settings: Settings | None = None) -> dict:
+def run(corpus: Path, questions_file: Path | None = None, docs: int = 300, questions: int = 200,
+        scale: tuple[int, ...] = (10_000, 100_000), langchain: bool = True, settings: Settings | None = None) -> dict:
+    """Figures for ``docs`` articles of ``corpus`` (IndoSum-style JSON lines) and ``questions``
+    questions of ``questions_file`` (FacQA-style JSON lines; synthetic ones when None)."""
     from embeddings.models import load_embedder
 
     settings = settings or Settings.from_env()
@@ -49,7 +49,7 @@ def run(docs: int = 300, questions: int = 200, scale: tuple[int, ...] = (10_000,
         _write_subset(Path(corpus), subset, docs)
         index_dir = Path(tmp) / "index"
         result["index"] = _bench_indexing(subset, index_dir, embedder, settings, langchain)
-        question_list = _questions(questions)
+        question_list = _questions(questions, questions_file)
         result["query"] = _bench_queries(index_dir, settings, embedder, question_list)
         result["cold_start_s"], result["serve_peak_rss_mb"] = _cold_start(index_dir, settings, question_list[:50])
     result["scaling"] = [row for n in scale for row in _bench_scaling(n, embedder.dimension)]
@@ -58,9 +58,7 @@ def run(docs: int = 300, questions: int = 200, scale: tuple[int, ...] = (10_000,
 
 def _write_subset(corpus: Path, target: Path, docs: int) -> None:
     if not corpus.is_file():
-        from qa.errors import QAError
-
-        raise QAError(f"Benchmark corpus {corpus} not found; pass --corpus FILE.jsonl (IndoSum format).")
+        raise SystemExit(f"Benchmark corpus {corpus} not found; pass --corpus FILE.jsonl (IndoSum format).")
     with open(corpus, encoding="utf-8") as src, open(target, "w", encoding="utf-8") as out:
         for i, line in enumerate(src):
             if i >= docs:
@@ -183,15 +181,15 @@ def _time_langchain(embedder, texts: list[str], batch_size: int) -> float | None
     return time.perf_counter() - started
 
 
-def _questions(n: int) -> list[str]:
+def _questions(n: int, path: Path | None) -> list[str]:
     found = []
-    if DEFAULT_QUESTIONS.is_file():
-        with open(DEFAULT_QUESTIONS, encoding="utf-8") as handle:
+    if path is not None and path.is_file():
+        with open(path, encoding="utf-8") as handle:
             for line in handle:
                 found.append(json.loads(line)["question"])
                 if len(found) >= n:
                     break
-    while len(found) < n:  # without FacQA, cycle a few questions about the seeds
+    while len(found) < n:  # without a question file, cycle a few questions about the seeds
         found += ["When did Lavrov visit Pyongyang?", "Berapa kontainer dikirim ke Rusia?", "Siapa Shoigu?"]
     return found[:n]
 

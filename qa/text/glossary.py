@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from qa.lexical import fold
+from qa.text.normalize import fold
 
 _GLOSSARY = """
 monday: senin | tuesday: selasa | wednesday: rabu | thursday: kamis | friday: jumat | saturday: sabtu

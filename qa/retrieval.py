@@ -5,7 +5,7 @@ candidate lists. ``coverage`` is the share of the question's terms that occur in
 the corpus at all, so an English question over Indonesian articles (few shared words but
 names) leans on the multilingual dense side, while a question in the articles' own language
 gets the full benefit of exact term matches. English words reach Indonesian text through a
-small news glossary (``qa.lexicon``). On top: a bonus for passages holding the asked answer
+small news glossary (``qa.text.glossary``). On top: a bonus for passages holding the asked answer
 type (a precise date for "when"), and article diversity for "when" questions. It beat both
 dense alone and reciprocal-rank fusion on both gold sets (docs/evaluation.md).
 """
@@ -18,23 +18,29 @@ import numpy as np
 
 from embeddings.models import Embedder
 from embeddings.vector_index import search as vector_search
-from qa.chunk import split_sentences
 from qa.errors import QAError
-from qa.extract import analyse_question, answer_spans, date_specificity, known_to, mentioned_terms
-from qa.lexical import TRANSLATION_WEIGHT, tokenize
+from qa.lexical import TRANSLATION_WEIGHT
+from qa.question import QuestionInfo
 from qa.store import IndexStore
-from qa.types import Passage
+from qa.text.dates import date_specificity, latest_date_mentioned
+from qa.text.entities import answer_spans
+from qa.text.matching import known_to, mentioned_terms
+from qa.text.normalize import tokenize
+from qa.text.sentences import split_sentences
+from qa.types import Hits, Passage
 
 MODES = ("hybrid", "dense", "bm25")
 
 
 @dataclass(frozen=True)
 class HybridParams:
+    """Weights of hybrid retrieval; the first four come from ``Settings`` (documented there)."""
+
     lexical_weight: float = 0.15
     answer_type_weight: float = 0.05
     diversity_penalty: float = 0.02
     fusion: str = "weighted"  # or "rrf": equal-weight reciprocal-rank fusion (measured, worse)
-    candidates: int = 50
+    candidates: int = 50  # candidates taken from each side before fusion
 
 
 def check_mode(mode: str) -> str:
@@ -49,24 +55,36 @@ class Retriever:
         self.params = params or HybridParams()
         self._vectors = None
 
-    def search(self, question: str, k: int = 5, mode: str = "hybrid") -> list[Passage]:
+    def hits(self, info: QuestionInfo, k: int = 5, mode: str = "hybrid") -> Hits:
+        """The ranked passages for ``info`` plus what the answer step needs to know about the corpus."""
+        passages = self.search(info, k, mode)
+        vocab = self.store.bm25.vocab
+        known = frozenset(t for t in info.checked_terms if known_to(t, vocab))
+        dates = {}
+        if info.kind == "when":  # undated articles are placed in time by the latest date they mention
+            for doc_id in {p.doc_id for p in passages if not p.date}:
+                doc = self.store.document(doc_id)
+                dates[doc_id] = latest_date_mentioned(doc.text) if doc else ""
+        return Hits(passages, known, dates)
+
+    def search(self, info: QuestionInfo, k: int = 5, mode: str = "hybrid") -> list[Passage]:
         check_mode(mode)
         if k <= 0 or self.store.faiss.ntotal == 0:
             return []
         if mode == "bm25":
-            scores, rows = self.store.bm25.search(question, k)
+            scores, rows = self.store.bm25.search(info.terms, k)
         else:
-            query = self.embedder.embed_query(question)
+            query = self.embedder.embed_query(info.text)
             if mode == "dense":
                 scores, rows = vector_search(self.store.faiss, query, k)
             else:
-                scores, rows = self._hybrid(question, query, k)
+                scores, rows = self._hybrid(info, query, k)
         return self._passages(rows, scores)
 
-    def _hybrid(self, question: str, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _hybrid(self, info: QuestionInfo, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         n = max(self.params.candidates, k)
         dense_scores, dense_rows = vector_search(self.store.faiss, query, n)
-        lex_scores, lex_rows = self.store.bm25.search(question, n, expand=True)
+        lex_scores, lex_rows = self.store.bm25.search(info.terms, n, expand=True)
         if self.params.fusion == "rrf":  # plain reciprocal-rank fusion, kept for comparison
             return _reciprocal_rank_fusion(dense_rows, lex_rows, k)
         rows = np.unique(np.concatenate([dense_rows, lex_rows]))
@@ -79,9 +97,8 @@ class Retriever:
         if len(lex_rows):
             by_row = dict(zip(lex_rows.tolist(), (lex_scores / lex_scores.max()).tolist()))
             lexical = np.array([by_row.get(r, 0.0) for r in rows.tolist()], np.float32)
-        weight = self.params.lexical_weight * self.coverage(question)
+        weight = self.params.lexical_weight * self.coverage(info.terms)
         combined = np.array([dense[r] for r in rows.tolist()], np.float32) + weight * lexical
-        info = analyse_question(question)
         # Both re-rankings below look only at the best 3k candidates (the bonus only raises
         # those, so they stay the best 3k): read their texts once.
         top = np.argsort(-combined, kind="stable")[: 3 * k]
@@ -125,10 +142,9 @@ class Retriever:
             scores[i] += self.params.answer_type_weight * _best_sentence_evidence(text, info.kind, terms)
         return scores
 
-    def coverage(self, question: str) -> float:
+    def coverage(self, terms: list[str]) -> float:
         """Share of the question's content terms that occur anywhere in the corpus, as written
         (1) or as a glossary translation (``TRANSLATION_WEIGHT``)."""
-        terms = tokenize(question)
         if not terms:
             return 0.0
         vocab = self.store.bm25.vocab

@@ -1,0 +1,38 @@
+"""Every weight of the extractive answer step, named, in one object.
+
+These were set by hand while building the first version, looking at the seeds gold set and the
+first 400 FacQA ``train`` questions (docs/evaluation.md, "Evaluation" history); none was fitted
+on FacQA ``valid``. They are rules, not learned parameters: the reader issue replaces the
+sentence scoring and the refusal rule with a trained model and a calibrated threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    # Which sentences are considered
+    passages_read: int = 6  # top passages whose sentences are candidates (k is usually 5; one spare)
+    rank_decay: float = 0.5  # a sentence in the passage at rank r starts from 1 / (1 + rank_decay * r)
+    # How a candidate sentence is scored (on top of that prior and its share of question words)
+    type_bonus: float = 0.35  # the sentence holds a span of the asked type (a date for "when")
+    type_penalty: float = 0.25  # it holds none although the question asks for a type
+    key_term_weight: float = 0.15  # per name or number of the question that it mentions
+    # Which sentences are shown
+    max_sentences: int = 3  # sentences in an answer that is not a timeline
+    also_shown_ratio: float = 0.85  # a further sentence must score this share of the best one
+    restates_overlap: float = 0.5  # word-set Jaccard above which a sentence repeats a chosen one
+    # Timelines for "when" questions
+    max_occurrences: int = 4  # lines of a timeline
+    when_score_ratio: float = 0.5  # a dated sentence must score this share of the best sentence
+    when_candidates: int = 15  # dated sentences considered for the timeline
+    min_date_specificity: float = 0.6  # a weekday or month at least (qa.text.dates.date_specificity)
+    # Refusal ("not found in the articles")
+    passages_checked: int = 5  # passages whose words must cover the question's names
+    topic_known_share: float = 0.6  # a question "in the articles' language" uses this share of known words
+    topic_missing_share: float = 0.25  # refuse when this share of checkable topic words is nowhere
+
+
+DEFAULT_PARAMS = AnswerParams()

@@ -1,0 +1,121 @@
+"""Every date pattern in one place: finding, parsing and grading dates in both languages.
+
+News sentences date things as "Rabu (18/10)", "19 Oktober 2023", "October 19, 2023", "Juni 2024",
+"pada hari Kamis" or "tahun lalu"; these functions find them, turn them into sortable keys
+(YYYY-MM-DD or YYYY-MM) and say how precise they are.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.text.lang import LANGUAGES
+
+MONTHS: dict[str, int] = {name: n for lang in LANGUAGES.values() for name, n in lang.MONTHS.items()}
+WEEKDAYS: dict[str, int] = {name: n for lang in LANGUAGES.values() for name, n in lang.WEEKDAYS.items()}
+MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+DAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+
+FULL_DATE_PATTERNS = [
+    re.compile(r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})\b"),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mn>{MONTH_WORDS})\.?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I),
+    re.compile(rf"\b(?P<mn>{MONTH_WORDS})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I),
+    re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
+]
+# Any expression that dates something, from a calendar date to "tahun lalu".
+DATE_EXPR = re.compile(
+    rf"""(?:
+        (?:(?:pada\s+)?(?:hari\s+)?\b(?:{DAY_WORDS})\b(?:\s*,?\s*\(\s*\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\s*\)
+            |\s*,?\s*\(?\d{{1,2}}\s+(?:{MONTH_WORDS})\b\.?(?:\s+\d{{4}})?\)?)?)
+      | \b\d{{1,2}}/\d{{1,2}}/(?:19|20)\d{{2}}\b
+      | \(\d{{1,2}}/\d{{1,2}}\)
+      | \b\d{{1,2}}\s+(?:{MONTH_WORDS})\b\.?(?:\s+(?:19|20)\d{{2}})?
+      | \b(?:{MONTH_WORDS})\b\.?\s+\d{{1,2}}(?!\d)(?:,\s*(?:19|20)\d{{2}})?
+      | \b(?:bulan\s+)?(?:{MONTH_WORDS})\b\.?\s+(?:19|20)\d{{2}}
+      | \b(?:pada\s+)?bulan\s+(?:{MONTH_WORDS})\b
+      | \b(?:in\s+)?(?:19|20)\d{{2}}\b
+      | \b(?:pukul|jam|at)\s+\d{{1,2}}[.:]\d{{2}}(?:\s*(?:wib|wita|wit|am|pm))?
+      | \b(?:awal|akhir|pertengahan)\s+(?:bulan|tahun)\s+(?:ini|lalu|depan)
+      | \b(?:bulan|tahun|pekan|minggu)\s+(?:lalu|ini|depan)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+CALENDAR_WORD = re.compile(rf"(?:{DAY_WORDS}|{MONTH_WORDS})", re.I)
+_CALENDAR_DATE = re.compile(
+    rf"\(\s*\d{{1,2}}/\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b\d{{1,2}}\s+(?:{MONTH_WORDS})\b"
+    rf"|\b(?:{MONTH_WORDS})\s+\d{{1,2}}(?!\d)", re.I)
+_MONTH_OR_DAY = re.compile(rf"\b(?:{DAY_WORDS}|{MONTH_WORDS})\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b({MONTH_WORDS})\b\.?\s+((?:19|20)\d{{2}})", re.I)
+_DAY = re.compile(rf"\b({DAY_WORDS})\b", re.I)
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})/(\d{{1,2}})\b|\b(\d{{1,2}})\s+({MONTH_WORDS})\b", re.I)
+_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+
+
+def find_date(text: str) -> str:
+    """The first full date stated in ``text`` as YYYY-MM-DD, or ''."""
+    best: tuple[int, str] | None = None
+    for pattern in FULL_DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            iso = _iso(match)
+            if iso and (best is None or match.start() < best[0]):
+                best = (match.start(), iso)
+            break
+    return best[1] if best else ""
+
+
+def _iso(match: re.Match) -> str:
+    parts = match.groupdict()
+    month = int(parts["m"]) if parts.get("m") else MONTHS.get(parts["mn"].lower().rstrip("."), 0)
+    day, year = int(parts["d"]), int(parts["y"])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return ""
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def date_key(sentence: str) -> str:
+    """A sortable YYYY-MM-DD (or YYYY-MM) for the first date ``sentence`` states, or ''."""
+    full = find_date(sentence)
+    if full:
+        return full
+    month_year = _MONTH_YEAR.search(sentence)
+    return f"{month_year[2]}-{MONTHS[month_year[1].lower()]:02d}" if month_year else ""
+
+
+def date_specificity(text: str) -> float:
+    """How precisely ``text`` dates something: 1 for a calendar date (18/10, 19 Oktober),
+    0.6 for a weekday or month, 0.3 for a year or relative date, 0 for none."""
+    if _CALENDAR_DATE.search(text):
+        return 1.0
+    if _MONTH_OR_DAY.search(text):
+        return 0.6
+    return 0.3 if DATE_EXPR.search(text) else 0.0
+
+
+def latest_date_mentioned(text: str) -> str:
+    """The latest date an article mentions: it was written no earlier than that."""
+    keys = [date_key(text[m.start():m.end() + 4]) for m in DATE_EXPR.finditer(text)]
+    return max([k for k in keys if k] + _YEAR.findall(text), default="")
+
+
+def named_days(text: str) -> set:
+    """Weekday names and (day, month) pairs ``text`` names: what ties two reports of one day."""
+    days: set = {m.group(1).lower() for m in _DAY.finditer(text)}
+    for m in _DAY_MONTH.finditer(text):
+        if m.group(1):
+            day, month = int(m.group(1)), int(m.group(2))
+        else:
+            day, month = int(m.group(3)), MONTHS[m.group(4).lower()]
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            days.add((day, month))
+    return days
+
+
+def is_year(token: str) -> bool:
+    return bool(re.fullmatch(r"(?:19|20)\d{2}", token))
+
+
+def month_label(key: str, lang: str) -> str:
+    """"October 2023" / "Oktober 2023" for a YYYY-MM[-DD] key; the year alone for YYYY."""
+    year, month = key[:4], int(key[5:7]) if len(key) >= 7 else 0
+    names = LANGUAGES.get(lang, LANGUAGES["en"]).MONTH_NAMES
+    return f"{names[month - 1]} {year}" if month else year
