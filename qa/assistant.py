@@ -9,18 +9,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from embeddings.models import Embedder, load_embedder
-from qa.answer import compose_answer
+from qa.answer import Reading, Refusal, compose_answer
 from qa.conversation import complete_followup
 from qa.errors import IndexNotFound, mapped
 from qa.indexer import Progress, build_index
-from qa.question import analyse_question, clean_question
+from qa.question import QuestionInfo, analyse_question, clean_question
+from qa.reader.reader import Reader
+from qa.reader.runtime import load_reader, load_refusal
 from qa.retrieval import HybridParams, Retriever, check_mode
-from qa.settings import Settings
+from qa.settings import DEFAULT_MODEL, Settings
 from qa.store import IndexStore, current_version
-from qa.types import Answer, Document, IndexReport, Passage, UploadReport
+from qa.types import Answer, Document, Hits, IndexReport, Passage, UploadReport
 from qa.uploads import read_uploads
 
 log = logging.getLogger("qa")
+READER_PASSAGES = 5  # top passages the reader reads: ~1,000 tokens, within the latency budget (docs/benchmarks.md)
 
 
 class _Loaded:
@@ -58,13 +61,16 @@ class Assistant:
         self._lock = threading.Lock()  # guards which version is loaded; held only for swaps
         self._write_lock = threading.Lock()  # one index build at a time
         self._loaded: _Loaded | None = None
+        self._reader: Reader | None = None
+        self._refusal: Refusal | None = None
+        self._warned = False
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
             with mapped():
-                self._embedder = load_embedder(self.settings.model, self.settings.model_cache_dir,
-                                               self.settings.device, self.settings.quantize)
+                s = self.settings
+                self._embedder = load_embedder(s.model, s.model_cache_dir, s.runtime, s.precision, s.device)
         return self._embedder
 
     # -- indexing ------------------------------------------------------------------------
@@ -173,9 +179,32 @@ class Assistant:
         mode, k = self._mode_and_k(mode, k)
         with self._reading() as loaded:
             hits = loaded.retriever.hits(info, max(k, 5), mode)
-        answer = compose_answer(question, info, hits)
+        answer = compose_answer(question, info, hits, reading=self._read(info, hits))
         answer.passages = answer.passages[:k]
         return answer
+
+    @property
+    def reader(self) -> Reader | None:
+        """The trained reader (loaded on first use), or None with ``NEWSQA_READER=off`` or with an
+        embedding model other than the default, whose encoder the reader was not trained on."""
+        if self.settings.reader == "off":
+            return None
+        if self.settings.model != DEFAULT_MODEL:
+            if not self._warned:
+                log.warning("The reader was trained on the default model's encoder; with NEWSQA_MODEL=%s "
+                            "answers use the extractive rules (NEWSQA_READER=off).", self.settings.model)
+                self._warned = True
+            return None
+        if self._reader is None:
+            self._reader, self._refusal = load_reader(self.settings), load_refusal()
+        return self._reader
+
+    def _read(self, info: QuestionInfo, hits: Hits) -> Reading | None:
+        reader = self.reader
+        if reader is None:
+            return None
+        passages = [p.text for p in hits.passages[:READER_PASSAGES]]
+        return Reading(reader.read(info.text, passages, limit=2 * READER_PASSAGES), self._refusal)
 
     def _mode_and_k(self, mode: str | None, k: int | None) -> tuple[str, int]:
         return check_mode(mode or self.settings.retriever), self.settings.top_k if k is None else max(1, int(k))

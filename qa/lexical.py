@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.text.glossary import phrases
+from qa.text.dictionary import lemma, lemma_families, phrases
 from qa.text.normalize import tokenize
 
-# A word matched only through a glossary translation scores this share of a word the question
+# A word matched only through a dictionary translation scores this share of a word the question
 # itself uses (chosen on the first 400 FacQA train questions, docs/evaluation.md).
 TRANSLATION_WEIGHT = 0.7
 
@@ -21,6 +21,14 @@ class LexicalIndex:
     def __init__(self, retriever, n_docs: int):
         self.retriever, self.n_docs = retriever, n_docs
         self.vocab: dict[str, int] = retriever.vocab_dict
+        self._families: dict[str, list[str]] | None = None
+
+    @property
+    def families(self) -> dict[str, list[str]]:
+        """Indonesian lemma -> the index's words of that lemma (built on first use)."""
+        if self._families is None:
+            self._families = lemma_families(self.vocab)
+        return self._families
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -57,9 +65,9 @@ class LexicalIndex:
         """Top ``k`` (scores, rows) for the query ``tokens`` (``qa.text.normalize.tokenize``);
         rows with score 0 are left out.
 
-        ``expand`` also matches the Indonesian renderings of English news words (see
-        ``qa.text.glossary``): a translated word counts once, as the best of its renderings, and a
-        little less than a word the question itself uses."""
+        ``expand`` also matches the Indonesian renderings of English words (``qa.text.dictionary``),
+        in every form the index holds: a translated word counts once, as the best of its renderings,
+        and a little less than a word the question itself uses."""
         if not self.n_docs:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
         scores = self._expanded_scores(tokens) if expand else self._scores(tokens)
@@ -75,12 +83,23 @@ class LexicalIndex:
         terms = self.known_terms(tokens)
         return self.retriever.get_scores(terms) if terms else None
 
+    def _rendering_scores(self, rendering: tuple[str, ...]) -> np.ndarray | None:
+        """BM25 of an Indonesian rendering, each of its words matched in its best-scoring form."""
+        total = None
+        for word in rendering:
+            forms = set(self.families.get(lemma(word, "id"), ())) | ({word} & self.vocab.keys())
+            if not forms:
+                return None
+            best = np.max(np.stack([self.retriever.get_scores([form]) for form in forms]), axis=0)
+            total = best if total is None else total + best
+        return total
+
     def _expanded_scores(self, tokens: list[str]) -> np.ndarray | None:
         total, in_phrase = None, set()
         for phrase, renderings in phrases(tokens):
             in_phrase.update(phrase)
             options = [self._scores(list(phrase))] + [
-                None if s is None else TRANSLATION_WEIGHT * s for s in (self._scores(list(r)) for r in renderings)]
+                None if s is None else TRANSLATION_WEIGHT * s for s in (self._rendering_scores(r) for r in renderings)]
             options = [o for o in options if o is not None]
             if options:
                 best = np.max(np.stack(options), axis=0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from qa.errors import InvalidQuestion
 from qa.text.dates import CALENDAR_WORD, is_year
-from qa.text.glossary import segment
+from qa.text.dictionary import segment
 from qa.text.language import detect_language
 from qa.text.normalize import STOPWORDS, fold, tokenize
 
@@ -40,7 +40,7 @@ class QuestionInfo:
 
     @property
     def topic_words(self) -> list[str]:
-        """The question's own content words (glossary phrases joined), numbers left out."""
+        """The question's own content words (dictionary phrases joined), numbers left out."""
         return segment([t for t in self.terms if len(t) > 2 and not t[0].isdigit()])
 
     @property
@@ -58,7 +58,7 @@ def analyse_question(question: str) -> QuestionInfo:
 
 def key_terms(question: str) -> list[str]:
     """Names and numbers the question is about: capitalised words (not the first word, not
-    calendar or question words) and numbers; glossary phrases such as "White House" stay whole."""
+    calendar or question words) and numbers; dictionary phrases such as "White House" stay whole."""
     words = list(re.finditer(r"[\w'’-]+", question))
     keys: list[str] = []
     for index, match in enumerate(words):

@@ -4,9 +4,10 @@ Hybrid scoring is ``cosine + weight * coverage * bm25 / max_bm25`` over the unio
 candidate lists. ``coverage`` is the share of the question's terms that occur in
 the corpus at all, so an English question over Indonesian articles (few shared words but
 names) leans on the multilingual dense side, while a question in the articles' own language
-gets the full benefit of exact term matches. English words reach Indonesian text through a
-small news glossary (``qa.text.glossary``). On top: a bonus for passages holding the asked answer
-type (a precise date for "when"), and article diversity for "when" questions. It beat both
+gets the full benefit of exact term matches. English words reach Indonesian text through
+the FreeDict dictionary and Indonesian lemmas (``qa.text.dictionary``). On top: a bonus for
+passages holding the asked answer type (a precise date for "when"), and article diversity for
+"when" questions. It beat both
 dense alone and reciprocal-rank fusion on both gold sets (docs/evaluation.md).
 """
 
@@ -144,7 +145,7 @@ class Retriever:
 
     def coverage(self, terms: list[str]) -> float:
         """Share of the question's content terms that occur anywhere in the corpus, as written
-        (1) or as a glossary translation (``TRANSLATION_WEIGHT``)."""
+        (1) or as a dictionary translation (``TRANSLATION_WEIGHT``)."""
         if not terms:
             return 0.0
         vocab = self.store.bm25.vocab

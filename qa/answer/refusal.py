@@ -5,7 +5,7 @@ from __future__ import annotations
 from qa.answer.candidates import Candidate
 from qa.answer.params import AnswerParams
 from qa.question import QuestionInfo
-from qa.text.glossary import alternatives
+from qa.text.dictionary import alternatives
 from qa.text.matching import mentioned_terms
 from qa.text.normalize import tokenize
 from qa.types import Hits
@@ -31,10 +31,10 @@ def should_abstain(info: QuestionInfo, hits: Hits, ranked: list[Candidate], para
 
 
 def _topic_absent(info: QuestionInfo, tokens: set[str], corpus_terms: frozenset[str], params: AnswerParams) -> bool:
-    """The question's own words (or their glossary translations) that neither the corpus nor
+    """The question's own words (or their dictionary translations) that neither the corpus nor
     the retrieved passages use: "penduduk" (population) in a corpus that never mentions it.
     Only words that could be checked count: for a question in the articles' language all of
-    them, for an English one those the glossary can translate."""
+    them, for an English one those the dictionary can translate."""
     words = info.topic_words
     if not words:
         return False

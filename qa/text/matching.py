@@ -1,17 +1,17 @@
-"""Does a text mention a term? As written, as a glossary translation, or as a spelling variant."""
+"""Does a text mention a term? As written, as a dictionary translation, or as a spelling variant."""
 
 from __future__ import annotations
 
 import re
 
-from qa.text.glossary import alternatives
+from qa.text.dictionary import alternatives
 
 # Two words longer than this may differ by two edits and still be the same name (Moscow/Moskwa).
 LONG_WORD = 7
 
 
 def mentioned_terms(terms: list[str], text_tokens: set[str]) -> list[str]:
-    """The ``terms`` that occur in ``text_tokens``, as written or as a glossary translation
+    """The ``terms`` that occur in ``text_tokens``, as written or as a dictionary translation
     (White House / Gedung Putih), allowing spelling variants across languages (Russia/Rusia,
     Moscow/Moskow) and Indonesian affixes."""
     return [t for t in terms if any(all(any(same_word(part, w) for w in text_tokens) for part in alt)

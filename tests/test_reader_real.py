@@ -1,0 +1,71 @@
+"""The shipped reader on the real seeds, and a training smoke run (slow: the real encoder)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, ReaderMismatch, load_torch_reader, read_manifest
+from qa.text.dictionary import table
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+DATES_2023 = ("18/10", "19/10/2023", "18 Oktober", "19 Oktober")
+
+
+@pytest.mark.parametrize("question", ["When did Lavrov visit Pyongyang?", "Kapan Lavrov mengunjungi Pyongyang?"])
+def test_lavrov_visits_are_listed_with_their_dates(real_assistant, question):
+    answer = real_assistant.ask(question)
+    assert not answer.abstained and answer.confidence is not None
+    lines = answer.text.splitlines()
+    assert len(lines) >= 2, answer.text  # the 2023 visit and a later one
+    assert "2023" in lines[0] and any(d in lines[0] for d in DATES_2023), answer.text
+    cited = {c.passage.doc_id for c in answer.citations}
+    assert "000_ca339fe098fdc454" in cited or "002_40a6057ee60a1d58" in cited
+    assert any(c.passage.doc_id == "003_62443caccf3103da" for c in answer.citations)  # the 2025 talks
+
+
+def test_a_question_the_articles_do_not_answer_is_refused(real_assistant):
+    answer = real_assistant.ask("Berapa harga tiket konser Taylor Swift di Jakarta tahun ini?")
+    assert answer.abstained and answer.passages and answer.confidence < 0.5
+
+
+def test_english_words_in_no_dictionary_still_get_an_answer(real_assistant):
+    question = "When did Shoigu hobnob with Kim at the weaponry expo?"
+    assert not any((w,) in table() for w in ("hobnob", "weaponry", "expo"))
+    answer = real_assistant.ask(question)
+    assert not answer.abstained, answer.text
+    assert answer.citations[0].passage.doc_id == "004_d4cb343e0a788d8c"
+
+
+def test_training_runs_on_a_few_examples_and_loading_checks_the_base(tmp_path):
+    out = tmp_path / "reader"
+    result = subprocess.run([sys.executable, "-m", "training.reader", "--examples", "facqa-id=12,facqa-en=4,idkmrc=8",
+                             "--out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = read_manifest(out)
+    assert manifest["training"]["examples"] == {"facqa-id": 12, "facqa-en": 4, "idkmrc": 8}
+    assert manifest["base_fingerprint"] == read_manifest(WEIGHTS_DIR)["base_fingerprint"]
+    assert (out / "reader.safetensors").stat().st_size < 60 * 2**20
+    from qa.settings import Settings
+
+    model, _ = load_torch_reader(Settings.from_env(), out)
+    assert model.qa_outputs.out_features == 2
+    (out / MANIFEST_FILE).write_text(json.dumps({**manifest, "base_fingerprint": "another-model"}))
+    with pytest.raises(ReaderMismatch, match="Retrain it with `make reader`"):
+        load_torch_reader(Settings.from_env(), out)
+
+
+def test_the_onnx_reader_agrees_with_the_torch_model(real_settings):
+    from qa.reader.runtime import load_reader
+
+    passages = [(REPO / "seeds" / name).read_text()[:900] for name in
+                ("000_ca339fe098fdc454.txt", "004_d4cb343e0a788d8c.txt")]
+    question = "Siapa yang menemani Kim Jong Un ke pameran pertahanan?"
+    onnx = load_reader(real_settings.with_(runtime="onnx", precision="int8")).read(question, passages, limit=1)
+    torch = load_reader(real_settings.with_(runtime="torch", precision="fp32")).read(question, passages, limit=1)
+    assert (onnx[0].passage_index, onnx[0].start, onnx[0].end) == (torch[0].passage_index, torch[0].start, torch[0].end)
+    assert abs(onnx[0].margin - torch[0].margin) < 1.5

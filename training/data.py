@@ -1,0 +1,73 @@
+"""Reading-comprehension examples from the shared data: (question, passage, answer offsets or none)."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    question: str
+    context: str
+    answer_start: int  # character offset in context; -1 when the passage does not answer it
+    answer_text: str
+    source: str  # facqa-id | facqa-en | idkmrc
+
+
+def _lines(path: Path):
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def load_examples(data: Path, split: str) -> list[Example]:
+    """FacQA (Indonesian and English questions) and IDK-MRC examples of one split."""
+    facqa_passages = {p["id"]: p["text"] for p in _lines(data / "facqa" / "passages.jsonl")}
+    idk_passages = {p["id"]: p["text"] for p in _lines(data / "idkmrc" / "passages.jsonl")}
+    out: list[Example] = []
+    for r in _lines(data / "facqa" / "qa.jsonl"):
+        if r["split"] == split:
+            out.append(_answerable(r, r.get("context") or facqa_passages[r["context_id"]], "facqa-id"))
+    for r in _lines(data / "facqa" / "qa_en.jsonl"):
+        if r["split"] == split:
+            out.append(_answerable(r, facqa_passages[r["context_id"]], "facqa-en"))
+    for r in _lines(data / "idkmrc" / "qa.jsonl"):
+        if r["split"] != split:
+            continue
+        if r["answers"]:
+            out.append(_answerable(r, idk_passages[r["context_id"]], "idkmrc"))
+        else:
+            out.append(Example(r["id"], r["question"], idk_passages[r["source_passage_id"]], -1, "", "idkmrc"))
+    return [e for e in out if e is not None]
+
+
+def _answerable(r: dict, context: str, source: str) -> Example | None:
+    answer, start = r["answers"][0], r["answer_starts"][0]
+    if context[start:start + len(answer)] != answer:  # offsets of re-assembled text may drift
+        found = context.find(answer)
+        if found < 0:
+            return None
+        start = found
+    return Example(r["id"], r["question"], context, start, answer, source)
+
+
+def training_mix(examples: list[Example], limits: dict[str, int], seed: int) -> list[Example]:
+    """At most ``limits[source]`` examples of each source (IDK-MRC half answerable, half not), shuffled."""
+    rng = random.Random(seed)
+    chosen: list[Example] = []
+    for source, limit in limits.items():
+        pool = [e for e in examples if e.source == source]
+        rng.shuffle(pool)
+        if source == "idkmrc":
+            answerable = [e for e in pool if e.answer_start >= 0][: limit // 2]
+            unanswerable = [e for e in pool if e.answer_start < 0][: limit - len(answerable)]
+            chosen += answerable + unanswerable
+        else:
+            chosen += pool[:limit]
+    rng.shuffle(chosen)
+    return chosen

@@ -1,0 +1,73 @@
+"""Choose how the reader's spans from several passages are ranked (on ``valid``): by the reader's
+score alone, or with the passage's retrieval score added with a weight.
+
+    .venv/bin/python -m training.span_ranking [--data ../shared/data]
+
+Runs retrieval and the reader once per question (FacQA valid in both languages, IDK-MRC valid
+answerable, over the calibration indexes of ``training.calibrate``), then scores each rule by
+answer hit: a gold answer inside the chosen span's sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from qa.answer.reading import _sentence_around
+from qa.metrics import answer_hit, mean
+from qa.question import analyse_question
+from training.calibrate import indexes
+
+REPO = Path(__file__).resolve().parent.parent
+WEIGHTS = (0.0, 2.0, 5.0, 10.0, 20.0, 50.0, 1000.0)
+
+
+def records(data: Path, cache: Path) -> list[dict]:
+    path = cache / "span-records.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    by_set = indexes(data, cache)
+    out = []
+    files = (("facqa-id", "facqa/qa.jsonl"), ("facqa-en", "facqa/qa_en.jsonl"), ("idkmrc", "idkmrc/qa.jsonl"))
+    for name, gold in files:
+        for line in (data / gold).read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            if r["split"] != "valid" or not r["answers"]:
+                continue
+            assistant = by_set[name]
+            info = analyse_question(r["question"])
+            with assistant._reading() as loaded:  # noqa: SLF001 - a development tool
+                hits = loaded.retriever.hits(info, 5, "hybrid")
+            reading = assistant._read(info, hits)  # noqa: SLF001
+            spans = []
+            for span in reading.spans:
+                passage = hits.passages[span.passage_index]
+                s, e = _sentence_around(passage.text, span.start, span.end) or (span.start, span.end)
+                spans.append({"score": span.score, "margin": span.margin, "retrieval": passage.score,
+                              "sentence": passage.text[s:e]})
+            out.append({"set": name, "answers": r["answers"], "spans": spans})
+    path.write_text(json.dumps(out))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--cache", type=Path, default=REPO / ".cache" / "calibration")
+    args = parser.parse_args()
+    rows = records(args.data, args.cache)
+    print("| rule | " + " | ".join(sorted({r["set"] for r in rows})) + " |")
+    for key in ("score", "margin"):
+        for weight in WEIGHTS:
+            hits = {}
+            for r in rows:
+                best = max(r["spans"], key=lambda s: s[key] + weight * s["retrieval"], default=None)
+                hits.setdefault(r["set"], []).append(answer_hit(best["sentence"], r["answers"]) if best else 0.0)
+            figures = " | ".join(f"{mean(hits[k]):.3f}" for k in sorted(hits))
+            print(f"| {key} + {weight:g} x retrieval | {figures} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
