@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from qa.answer.reading import _sentence_around
+from qa.answer.reading import sentence_around
 from qa.metrics import answer_hit, mean
 from qa.question import analyse_question
 from training.calibrate import indexes
@@ -43,7 +43,7 @@ def records(data: Path, cache: Path) -> list[dict]:
             spans = []
             for span in reading.spans:
                 passage = hits.passages[span.passage_index]
-                s, e = _sentence_around(passage.text, span.start, span.end) or (span.start, span.end)
+                s, e = sentence_around(passage.text, span.start, span.end) or (span.start, span.end)
                 spans.append({"score": span.score, "margin": span.margin, "retrieval": passage.score,
                               "sentence": passage.text[s:e]})
             out.append({"set": name, "answers": r["answers"], "spans": spans})

@@ -57,7 +57,7 @@ def compose_answer(question: str, info: QuestionInfo, hits: Hits, params: Answer
 
 def _from_reading(question: str, info: QuestionInfo, hits: Hits, params: AnswerParams, reading: Reading,
                   rewritten: str) -> Answer:
-    features = refusal_features(info, reading.spans, hits)
+    features = refusal_features(info, reading.spans, hits, reading.refusal.features)
     confidence = reading.refusal.probability(features) if hits.passages else 0.0
     ranked = read_candidates(info, reading.spans, hits, params)
     if confidence < reading.refusal.threshold or not ranked:

@@ -39,18 +39,26 @@ class Refusal:
         return cls(tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), tuple(data["features"]))
 
 
-def refusal_features(info: QuestionInfo, spans: list, hits: Hits) -> dict[str, float]:
-    """What the refusal score may look at (the calibration chooses the weights): the reader's
-    best margin over "no answer", the top retrieval score, how much of the question the sentence
-    holding the best span mentions (as written, translated or inflected), and whether the span
-    is of the asked type (a date for "when", a figure for "how many"; 0 for other questions)."""
+FEATURES = ("margin", "top_score", "coverage", "type_match")
+
+
+def refusal_features(info: QuestionInfo, spans: list, hits: Hits,
+                     names: tuple[str, ...] = FEATURES) -> dict[str, float]:
+    """The features ``names`` that the refusal score may look at (the calibration chooses which
+    and their weights): the reader's best margin over "no answer", the top retrieval score, how
+    much of the question the sentence holding the best span mentions (as written, translated or
+    inflected), and whether the span is of the asked type (a date for "when", a figure for "how
+    many"; 0 for other questions). Only the features asked for are computed: at question time,
+    those of the calibrated score."""
     values = {"margin": spans[0].margin if spans else -20.0,
-              "top_score": hits.passages[0].score if hits.passages else 0.0,
-              "coverage": 0.0, "type_match": 0.0}
+              "top_score": hits.passages[0].score if hits.passages else 0.0}
+    if not {"coverage", "type_match"} & set(names):
+        return values
+    values.update(coverage=0.0, type_match=0.0)
     if spans and hits.passages:
         best = spans[0]
         passage = hits.passages[best.passage_index]
-        around = _sentence_around(passage.text, best.start, best.end) or (best.start, best.end)
+        around = sentence_around(passage.text, best.start, best.end) or (best.start, best.end)
         words = [t for t in info.topic_words if t not in info.key_terms] or info.topic_words
         tokens = set(tokenize(passage.text[around[0]:around[1]]))
         values["coverage"] = len(mentioned_terms(words, tokens)) / len(words) if words else 1.0
@@ -76,7 +84,7 @@ def read_candidates(info: QuestionInfo, spans: list, hits: Hits, params: AnswerP
         if span is not ranked[0][1] and (span.margin < params.min_span_margin or not close):
             continue
         passage = hits.passages[span.passage_index]
-        sentence = _sentence_around(passage.text, span.start, span.end)
+        sentence = sentence_around(passage.text, span.start, span.end)
         if sentence is None:
             continue
         s, e = sentence
@@ -91,7 +99,7 @@ def read_candidates(info: QuestionInfo, spans: list, hits: Hits, params: AnswerP
     return out
 
 
-def _sentence_around(text: str, start: int, end: int) -> tuple[int, int] | None:
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The sentence(s) of ``text`` covering ``[start, end)``."""
     covering = [(s, e) for s, e in split_sentences(text) if s < end and start < e]
     return (covering[0][0], covering[-1][1]) if covering else None
