@@ -64,6 +64,7 @@ class Assistant:
         self._reader: Reader | None = None
         self._refusal: Refusal | None = None
         self._warned = False
+        self._default_ready = False
 
     @property
     def embedder(self) -> Embedder:
@@ -150,13 +151,31 @@ class Assistant:
                 loaded.close_if_unused()
 
     def _ensure_index(self) -> None:
-        """Index the bundled seed articles when the default index does not exist yet."""
-        if not self._build_default or current_version(self.index_dir) is not None:
+        """The default index, ready for this model: the bundled seed articles are indexed when it
+        does not exist yet, and its articles are re-embedded when another model, runtime or
+        precision built it (an upgrade must not leave `make run` refusing its own index)."""
+        if not self._build_default or self._default_ready:
             return
         with self._write_lock:
             if current_version(self.index_dir) is None:
                 log.info("No index yet in %s: indexing the bundled seed articles.", self.index_dir)
                 build_index([self.settings.seeds_dir], self.embedder, self.settings, self.index_dir)
+            else:
+                self._reembed_for_this_model()
+            self._default_ready = True
+
+    def _reembed_for_this_model(self) -> None:
+        old = IndexStore.open(self.index_dir)  # files verified; the model is compared here
+        try:
+            built_with = old.manifest.get("model", {}).get("fingerprint")
+            if built_with == self.embedder.fingerprint:
+                return
+            documents = [old.document(meta["id"]) for meta in old.documents()]
+        finally:
+            old.close()
+        log.warning("The default index in %s was built with %s; re-embedding its %d articles with %s.",
+                    self.index_dir, built_with, len(documents), self.embedder.fingerprint)
+        build_index([], self.embedder, self.settings, self.index_dir, documents=documents)
 
     def retrieve(self, question: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
         """Ranked passages for ``question`` (best first)."""

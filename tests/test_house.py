@@ -199,3 +199,19 @@ def test_swapping_the_index_never_closes_a_store_in_use(tmp_path, settings, monk
         thread.join()
     assert errors == []
     assert len(assistant.documents()) == 9
+
+
+class OtherModelEmbedder(FakeEmbedder):
+    fingerprint = "fake:v2"
+
+
+def test_the_default_index_is_re_embedded_when_the_model_changes(settings):
+    first = Assistant(None, settings, FakeEmbedder())
+    first.documents()  # the default index, built from the seeds
+    first.add_documents([Document(id="jembatan", text="Jembatan baru diresmikan di Solo pada Senin (5/8/2024).")])
+    upgraded = Assistant(None, settings, OtherModelEmbedder())
+    assert upgraded.ask("Kapan jembatan baru diresmikan di Solo?").passages  # not IndexMismatch
+    assert {d["id"] for d in upgraded.documents()} >= {"jembatan", "000_ca339fe098fdc454"}
+    assert IndexStore.open(settings.resolved_index_dir).manifest["model"]["fingerprint"] == "fake:v2"
+    with pytest.raises(qa.IndexMismatch):  # a folder named explicitly is refused, not rebuilt
+        Assistant(settings.resolved_index_dir, settings, FakeEmbedder()).ask("Kapan?")
