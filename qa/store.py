@@ -182,6 +182,11 @@ class StoredChunk:
     text: str
 
 
+# numpy reads an .npy header with ast.literal_eval, and CPython 3.11's parser is not safe to call
+# from two threads at once (SystemError "AST constructor recursion depth mismatch"): loads take turns.
+ARRAY_LOAD_LOCK = threading.Lock()
+
+
 class IndexStore:
     """A loaded, verified index version. Texts stay in SQLite and are read per query."""
 
@@ -224,7 +229,9 @@ class IndexStore:
     @property
     def bm25(self):
         if self._bm25 is None:
-            self._bm25 = LexicalIndex.load(self.version / BM25_DIR)
+            with ARRAY_LOAD_LOCK:
+                if self._bm25 is None:
+                    self._bm25 = LexicalIndex.load(self.version / BM25_DIR)
         return self._bm25
 
     def chunks(self, rows: list[int]) -> list[StoredChunk]:
@@ -249,7 +256,8 @@ class IndexStore:
         return [self.document_meta(doc_id) for doc_id in sorted(self._doc_meta)]
 
     def vectors(self) -> np.ndarray:
-        return np.load(self.version / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+        with ARRAY_LOAD_LOCK:
+            return np.load(self.version / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
 
     def embed_hash_rows(self) -> dict[str, int]:
         return {h: row for row, h in self._query("SELECT row, embed_hash FROM chunks")}
