@@ -71,11 +71,11 @@ def _write_subset(corpus: Path, target: Path, docs: int) -> None:
 
 def _bench_indexing(subset: Path, index_dir: Path, embedder, settings: Settings) -> dict:
     from qa.indexer import build_index
-    from qa.store import IndexStore
+    from qa.stores.embedded import EmbeddedStore, IndexStore
 
     _warm_up(embedder, subset, settings.batch_size)
     started = time.perf_counter()
-    report = build_index([subset, settings.seeds_dir], embedder, settings, index_dir)
+    report = build_index(EmbeddedStore(index_dir), embedder, settings, [subset, settings.seeds_dir])
     seconds = time.perf_counter() - started
     rss = peak_rss_mb()
     store = IndexStore.open(index_dir)

@@ -31,7 +31,7 @@ def main() -> int:
     from qa.evaluation import load_gold
     from qa.metrics import hit_at, mean, mrr_at
     from qa.settings import Settings
-    from qa.store import IndexStore
+    from qa.stores.embedded import IndexStore
     from qa.text.normalize import tokenize
     from qa.types import Passage
 

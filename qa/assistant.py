@@ -12,13 +12,15 @@ from embeddings.models import Embedder, load_embedder
 from qa.answer import Reading, Refusal, compose_answer
 from qa.conversation import complete_followup
 from qa.errors import IndexNotFound, mapped
-from qa.indexer import Progress, build_index
+from qa.filters import Filters
+from qa.indexer import build_index, remove_documents
 from qa.question import QuestionInfo, analyse_question, clean_question
 from qa.reader.reader import Reader
 from qa.reader.runtime import load_reader, load_refusal
 from qa.retrieval import HybridParams, Retriever, check_mode
 from qa.settings import DEFAULT_MODEL, Settings
-from qa.store import IndexStore, current_version
+from qa.stores import Store, StoreReader, open_store
+from qa.stores.base import Progress
 from qa.types import Answer, Document, Hits, IndexReport, Passage, UploadReport
 from qa.uploads import read_uploads
 
@@ -27,11 +29,11 @@ READER_PASSAGES = 5  # top passages the reader reads: ~1,000 tokens, within the 
 
 
 class _Loaded:
-    """One opened index version and the questions currently reading it. A replaced version is
+    """One opened view of the index and the questions currently reading it. A replaced view is
     closed only when its last reader is done, so a swap never pulls a store from under a search."""
 
-    def __init__(self, store: IndexStore, retriever: Retriever, version: Path):
-        self.store, self.retriever, self.version = store, retriever, version
+    def __init__(self, store: StoreReader, retriever: Retriever, generation: str | None):
+        self.store, self.retriever, self.generation = store, retriever, generation
         self.readers = 0
         self.retired = False
 
@@ -41,7 +43,8 @@ class _Loaded:
 
 
 class Assistant:
-    """Question answering over one index folder.
+    """Question answering over one index: a folder (the default) or a PostgreSQL database
+    (``Settings.store``; an explicit ``index_dir`` is always a folder).
 
     >>> assistant = Assistant()                 # default index; built from seeds/ if missing
     >>> answer = assistant.ask("When did Lavrov visit Pyongyang?")
@@ -55,6 +58,7 @@ class Assistant:
     def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None,
                  embedder: Embedder | None = None, build_default: bool = True):
         self.settings = settings or Settings.from_env()
+        self.store: Store = open_store(self.settings, index_dir)
         self.index_dir = Path(index_dir) if index_dir else self.settings.resolved_index_dir
         self._embedder = embedder
         self._build_default = build_default and index_dir is None
@@ -81,21 +85,23 @@ class Assistant:
         Raises ``NothingToIndex`` (the index left as it was) when no article can be read."""
         paths = [paths] if isinstance(paths, str | Path) else list(paths)
         with self._write_lock:
-            report = build_index(paths, self.embedder, self.settings, self.index_dir, progress)
+            report = build_index(self.store, self.embedder, self.settings, paths, progress)
             self._load_new_version()
             return report
 
-    def add_documents(self, documents: list[Document], progress: Progress | None = None) -> IndexReport:
-        """Add (or replace, by id) documents while keeping everything already indexed."""
+    def add_documents(self, documents: Iterable[Document], progress: Progress | None = None) -> IndexReport:
+        """Add (or replace, by id) documents while keeping everything already indexed. On
+        PostgreSQL only their rows are written, each article in one transaction."""
         with self._write_lock:
-            existing = []
-            if current_version(self.index_dir) is not None:
-                new_ids = {d.id for d in documents}
-                with self._reading() as loaded:
-                    store = loaded.store
-                    existing = [store.document(m["id"]) for m in store.documents() if m["id"] not in new_ids]
-            report = build_index([], self.embedder, self.settings, self.index_dir, progress,
-                                 documents=existing + list(documents))
+            report = build_index(self.store, self.embedder, self.settings, progress=progress,
+                                 documents=documents, replace_all=False)
+            self._load_new_version()
+            return report
+
+    def remove_documents(self, doc_ids: Iterable[str]) -> IndexReport:
+        """Delete these articles from the index (``report.removed`` lists those that were there)."""
+        with self._write_lock:
+            report = remove_documents(self.store, self.embedder, self.settings, doc_ids)
             self._load_new_version()
             return report
 
@@ -112,13 +118,17 @@ class Assistant:
 
     def _load_new_version(self) -> None:
         """Open the version just published (outside the swap lock), then swap it in."""
-        version = current_version(self.index_dir)
-        store = IndexStore.open(self.index_dir, self.embedder.fingerprint, self.embedder.name)
+        generation = self.store.generation()
+        if generation is None:
+            return
+        if self._loaded is not None and self._loaded.generation == generation:
+            return  # a store read in place (PostgreSQL) sees new rows without reopening
+        reader = self.store.open_reader(self.embedder.fingerprint, self.embedder.name)
         with self._lock:
-            self._swap(_Loaded(store, self._retriever(store), version))
+            self._swap(_Loaded(reader, self._retriever(reader), generation))
 
     # -- reading -------------------------------------------------------------------------
-    def _retriever(self, store: IndexStore) -> Retriever:
+    def _retriever(self, store: StoreReader) -> Retriever:
         s = self.settings
         return Retriever(store, self.embedder,
                          HybridParams(s.lexical_weight, s.answer_type_weight, s.diversity_penalty, s.fusion))
@@ -134,17 +144,17 @@ class Assistant:
         """The current index version, kept open until the caller is done with it."""
         self._ensure_index()
         with self._lock:
-            version = current_version(self.index_dir)
-            if version is None:
-                raise IndexNotFound(f"No index in {self.index_dir}. Build one with "
-                                    f"`qa index PATH... --index {self.index_dir}`.")
-            if self._loaded is None or self._loaded.version != version:
-                store = IndexStore.open(self.index_dir, self.embedder.fingerprint, self.embedder.name)
-                self._swap(_Loaded(store, self._retriever(store), version))
+            generation = self.store.generation()
+            if generation is None:
+                raise IndexNotFound(f"No index in {self.store.location}. Build one with `qa index PATH...`.")
+            if self._loaded is None or self._loaded.generation != generation:
+                reader = self.store.open_reader(self.embedder.fingerprint, self.embedder.name)
+                self._swap(_Loaded(reader, self._retriever(reader), generation))
             loaded = self._loaded
             loaded.readers += 1
         try:
-            yield loaded
+            with loaded.store.session():
+                yield loaded
         finally:
             with self._lock:
                 loaded.readers -= 1
@@ -157,15 +167,15 @@ class Assistant:
         if not self._build_default or self._default_ready:
             return
         with self._write_lock:
-            if current_version(self.index_dir) is None:
-                log.info("No index yet in %s: indexing the bundled seed articles.", self.index_dir)
-                build_index([self.settings.seeds_dir], self.embedder, self.settings, self.index_dir)
+            if self.store.generation() is None:
+                log.info("No index yet in %s: indexing the bundled seed articles.", self.store.location)
+                build_index(self.store, self.embedder, self.settings, [self.settings.seeds_dir])
             else:
                 self._reembed_for_this_model()
             self._default_ready = True
 
     def _reembed_for_this_model(self) -> None:
-        old = IndexStore.open(self.index_dir)  # files verified; the model is compared here
+        old = self.store.open_reader()  # files verified; the model is compared here
         try:
             built_with = old.manifest.get("model", {}).get("fingerprint")
             if built_with == self.embedder.fingerprint:
@@ -174,19 +184,25 @@ class Assistant:
         finally:
             old.close()
         log.warning("The default index in %s was built with %s; re-embedding its %d articles with %s.",
-                    self.index_dir, built_with, len(documents), self.embedder.fingerprint)
-        build_index([], self.embedder, self.settings, self.index_dir, documents=documents)
+                    self.store.location, built_with, len(documents), self.embedder.fingerprint)
+        build_index(self.store, self.embedder, self.settings, documents=documents)
 
-    def retrieve(self, question: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
-        """Ranked passages for ``question`` (best first)."""
+    def retrieve(self, question: str, k: int | None = None, mode: str | None = None,
+                 filters: Filters | dict | None = None) -> list[Passage]:
+        """Ranked passages for ``question`` (best first), only from articles ``filters`` admits."""
         info = analyse_question(clean_question(question, self.settings.max_question_chars))
         mode, k = self._mode_and_k(mode, k)
+        filters = Filters.of(filters)
         with self._reading() as loaded:
-            return loaded.retriever.search(info, k, mode)
+            return loaded.retriever.search(info, k, mode, filters)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None,
-            history: Sequence[str | dict] | None = None) -> Answer:
+            history: Sequence[str | dict] | None = None, filters: Filters | dict | None = None) -> Answer:
         """Answer ``question`` with cited sentences, or abstain with the nearest passages.
+
+        ``filters``: search only articles in a date range, from some outlets, in some languages
+        or with some ids (``Filters``, or a dict of its fields); undated articles are left out of a
+        date-filtered search.
 
         ``history``: the conversation so far, as earlier questions (strings) or chat messages
         (``{"role": "user", "content": ...}``). A question that depends on it ("And who did he
@@ -196,10 +212,12 @@ class Assistant:
         searched = complete_followup(question, _earlier_questions(history))
         info = analyse_question(searched)
         mode, k = self._mode_and_k(mode, k)
+        filters = Filters.of(filters)
         with self._reading() as loaded:
-            hits = loaded.retriever.hits(info, max(k, 5), mode)
+            hits = loaded.retriever.hits(info, max(k, 5), mode, filters)
         answer = compose_answer(question, info, hits, reading=self._read(info, hits))
         answer.passages = answer.passages[:k]
+        answer.filters = filters.to_dict()
         return answer
 
     @property

@@ -51,6 +51,14 @@ class InvalidQuestion(QAError):
     """The question cannot be answered as given (empty, too long...)."""
 
 
+class InvalidFilter(QAError):
+    """A search filter cannot be applied as given (a date that is not YYYY-MM-DD, an empty range...)."""
+
+
+class StoreUnavailable(IndexProblem):
+    """The configured store (a PostgreSQL server) cannot be reached or used."""
+
+
 class GoldFileError(QAError):
     """An evaluation gold file could not be used at all."""
 

@@ -1,40 +1,31 @@
-"""Build or update an index: documents -> chunks -> vectors -> a new published version.
+"""Write an index: documents -> chunks -> vectors -> the store (either backend).
 
-Vectors are cached by the hash of the exact text embedded, so re-indexing a folder embeds only
-new or changed text and drops removed documents.
+Documents stream through in batches, so a large folder is never held in memory at once.
+Vectors are reused by the hash of the exact text embedded, so re-indexing embeds only new or
+changed text; a store that writes per article (PostgreSQL) skips unchanged articles entirely.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 from embeddings.models import Embedder, describe
-from embeddings.vector_index import build_faiss_index, choose_index_type, save_faiss_index
 from qa.chunk import chunk_document
-from qa.errors import NothingToIndex, QAError, mapped
+from qa.errors import NothingToIndex, QAError
 from qa.hashing import text_hash
-from qa.ingest import load_documents
-from qa.lexical import LexicalIndex
+from qa.ingest import iter_documents
 from qa.settings import Settings
-from qa.store import (
-    BM25_DIR,
-    FAISS_FILE,
-    IndexStore,
-    new_version_dir,
-    publish_version,
-    write_version,
-)
+from qa.stores.base import PreparedDocument, Progress, Store, StoreReader
 from qa.types import Chunk, Document, IndexReport
 
 log = logging.getLogger("qa")
 CHUNKER_VERSION = 1
-Progress = Callable[[str, int, int], None]
+BATCH_DOCUMENTS = 200  # articles chunked, embedded and written together: bounds memory on large folders
 
 
 def embedding_text(doc: Document, chunk: Chunk, title_prefix: bool = True) -> str:
@@ -44,109 +35,150 @@ def embedding_text(doc: Document, chunk: Chunk, title_prefix: bool = True) -> st
     return chunk.text
 
 
-def build_index(paths: Iterable[str | Path], embedder: Embedder, settings: Settings,
-                index_dir: Path | None = None, progress: Progress | None = None,
-                documents: list[Document] | None = None) -> IndexReport:
-    """Index ``paths`` (files or folders) into ``index_dir``; previous vectors are reused."""
-    started = clock = time.perf_counter()
-    index_dir = Path(index_dir or settings.resolved_index_dir)
-    report = IndexReport(index_dir=str(index_dir))
+def index_manifest(embedder: Embedder, settings: Settings) -> dict:
+    """What an index records about how it was built; a reader refuses an index whose model differs."""
+    return {
+        "model": describe(embedder),
+        "chunking": {"max_chars": settings.chunk_chars, "overlap_chars": settings.chunk_overlap_chars,
+                     "chunker_version": CHUNKER_VERSION, "title_prefix": settings.title_prefix},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
 
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        report.timings[stage] = report.timings.get(stage, 0.0) + now - clock
-        clock = now
 
-    if documents is None:
-        documents, report.problems = load_documents(paths)
-    if not documents:
-        raise NothingToIndex(_nothing_message(paths, report.problems, index_dir), report.problems)
-    previous = _previous(index_dir, embedder)
-    lap("read")
-    chunks, texts = [], []
-    for doc in documents:
-        for chunk in chunk_document(doc, settings.chunk_chars, settings.chunk_overlap_chars):
-            chunks.append(chunk)
-            texts.append(embedding_text(doc, chunk, settings.title_prefix))
-    hashes = [text_hash(t) for t in texts]
-    lap("chunk")
-    vectors = _vectors(texts, hashes, previous, embedder, settings, report, progress)
-    lap("embed")
-    _diff(report, documents, previous)
-    report.documents, report.chunks = len(documents), len(chunks)
+def build_index(store: Store, embedder: Embedder, settings: Settings, paths: Iterable[str | Path] = (),
+                progress: Progress | None = None, documents: Iterable[Document] | None = None,
+                replace_all: bool = True) -> IndexReport:
+    """Store the articles under ``paths`` (or ``documents``). ``replace_all``: the index holds
+    exactly them afterwards; otherwise they are added, replacing articles with the same id.
 
-    folder = new_version_dir(index_dir)
+    Raises ``NothingToIndex`` (the index left as it was) when no article can be read."""
+    started = time.perf_counter()
+    paths = list(paths)
+    report = IndexReport(index_dir=store.location)
+    previous = _previous(store, embedder)
     try:
-        with mapped():
-            index_type = choose_index_type(len(chunks), settings.index_type)
-            save_faiss_index(build_faiss_index(vectors, index_type), folder / FAISS_FILE)
-        LexicalIndex.build(texts).save(folder / BM25_DIR)
-        manifest = {
-            "model": describe(embedder), "index_type": index_type,
-            "chunking": {"max_chars": settings.chunk_chars, "overlap_chars": settings.chunk_overlap_chars,
-                         "chunker_version": CHUNKER_VERSION, "title_prefix": settings.title_prefix},
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        write_version(folder, documents, chunks, hashes, vectors, manifest)
-        publish_version(index_dir, folder)
-        lap("write")
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+        before = previous.document_hashes() if previous else {}
+        stream = documents if documents is not None else iter_documents(paths, report.problems)
+        writer = _Writer(embedder, settings, previous, report, progress, skip_unchanged=store.writes_per_document)
+        store.write(writer.prepare(stream, _nothing_message(paths, report, store.location)),
+                    index_manifest(embedder, settings), replace_all, keep_ids=writer.unchanged)
     finally:
         if previous is not None:
             previous.close()
+    seen = writer.seen
+    report.added = sorted(set(seen) - set(before))
+    report.changed = sorted(i for i in seen if i in before and before[i] != seen[i])
+    report.removed = sorted(set(before) - set(seen)) if replace_all else []
+    report.documents, report.chunks = store.stats()["documents"], store.stats()["chunks"]
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _nothing_message(paths, problems: list, index_dir: Path) -> str:
-    shown = ", ".join(str(p) for p in paths) or "(no paths given)"
-    lines = [f"No article could be read from {shown}; the index in {index_dir} was left as it was."]
-    lines += [f"  skipped {p}" for p in problems[:20]]
-    if len(problems) > 20:
-        lines.append(f"  ... and {len(problems) - 20} more")
-    if not problems:
-        lines.append("  (no .txt, .md, .html or .jsonl files were found there)")
-    lines.append("Point `qa index` at files or folders of .txt, .md, .html or .jsonl articles.")
-    return "\n".join(lines)
+def remove_documents(store: Store, embedder: Embedder, settings: Settings, doc_ids: Iterable[str]) -> IndexReport:
+    started = time.perf_counter()
+    report = IndexReport(index_dir=store.location)
+    previous = _previous(store, embedder)
+    before = previous.document_hashes() if previous else {}
+    if previous is not None:
+        previous.close()
+    report.removed = sorted(set(doc_ids) & set(before))
+    if report.removed:
+        store.remove(report.removed, index_manifest(embedder, settings))
+    report.documents, report.chunks = store.stats()["documents"], store.stats()["chunks"]
+    report.seconds = time.perf_counter() - started
+    return report
 
 
-def _previous(index_dir: Path, embedder: Embedder) -> IndexStore | None:
+class _Writer:
+    """Turns a stream of documents into prepared ones, batch by batch, counting as it goes."""
+
+    def __init__(self, embedder, settings, previous: StoreReader | None, report: IndexReport,
+                 progress: Progress | None, skip_unchanged: bool):
+        self.embedder, self.settings, self.previous = embedder, settings, previous
+        self.report, self.progress, self.skip_unchanged = report, progress, skip_unchanged
+        self.seen: dict[str, str] = {}  # document id -> content hash
+        self.unchanged: set[str] = set()
+        self._before = previous.document_hashes() if previous else {}
+
+    def prepare(self, documents: Iterable[Document], nothing_message) -> Iterator[PreparedDocument]:
+        batch: list[Document] = []
+        for doc in documents:
+            self.seen[doc.id] = text_hash(doc.text)
+            if self.skip_unchanged and self._unchanged(doc):
+                self.unchanged.add(doc.id)
+                continue
+            batch.append(doc)
+            if len(batch) >= BATCH_DOCUMENTS:
+                yield from self._prepared(batch)
+                batch = []
+        if batch:
+            yield from self._prepared(batch)
+        if not self.seen:
+            raise NothingToIndex(nothing_message(), self.report.problems)
+
+    def _unchanged(self, doc: Document) -> bool:
+        if self._before.get(doc.id) != self.seen[doc.id]:
+            return False
+        stored = self.previous.document_meta(doc.id)
+        return all(stored.get(key, "") == getattr(doc, key)
+                   for key in ("title", "source", "dateline", "date", "url", "lang", "path"))
+
+    def _prepared(self, docs: list[Document]) -> list[PreparedDocument]:
+        s = self.settings
+        chunks = [chunk_document(doc, s.chunk_chars, s.chunk_overlap_chars) for doc in docs]
+        texts = [[embedding_text(doc, c, s.title_prefix) for c in cs] for doc, cs in zip(docs, chunks)]
+        hashes = [[text_hash(t) for t in ts] for ts in texts]
+        flat_texts = [t for ts in texts for t in ts]
+        flat_hashes = [h for hs in hashes for h in hs]
+        vectors = self._vectors(flat_texts, flat_hashes)
+        prepared, at = [], 0
+        for doc, cs, hs in zip(docs, chunks, hashes):
+            prepared.append(PreparedDocument(doc, cs, hs, vectors[at: at + len(cs)]))
+            at += len(cs)
+        if self.progress:
+            self.progress("indexed", len(self.seen), 0)
+        return prepared
+
+    def _vectors(self, texts: list[str], hashes: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
+        known = self.previous.stored_vectors(hashes) if self.previous is not None else {}
+        todo = []
+        for i, digest in enumerate(hashes):
+            if digest in known:
+                vectors[i] = known[digest]
+            else:
+                todo.append(i)
+        self.report.reused_chunks += len(texts) - len(todo)
+        if todo:
+            callback = (lambda done, total: self.progress("embedding", done, total)) if self.progress else None
+            started = time.perf_counter()
+            vectors[todo] = self.embedder.embed_passages([texts[i] for i in todo], self.settings.batch_size, callback)
+            timings = self.report.timings
+            timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
+        self.report.embedded_chunks += len(todo)
+        return vectors
+
+
+def _nothing_message(paths: list, report: IndexReport, location: str):
+    def message() -> str:
+        problems = report.problems
+        shown = ", ".join(str(p) for p in paths) or "(no paths given)"
+        lines = [f"No article could be read from {shown}; the index in {location} was left as it was."]
+        lines += [f"  skipped {p}" for p in problems[:20]]
+        if len(problems) > 20:
+            lines.append(f"  ... and {len(problems) - 20} more")
+        if not problems:
+            lines.append("  (no .txt, .md, .html or .jsonl files were found there)")
+        lines.append("Point `qa index` at files or folders of .txt, .md, .html or .jsonl articles.")
+        return "\n".join(lines)
+    return message
+
+
+def _previous(store: Store, embedder: Embedder) -> StoreReader | None:
     """The current index, if it can seed this build (same model); otherwise start afresh."""
     try:
-        return IndexStore.open(index_dir, embedder.fingerprint, embedder.name)
+        return store.open_reader(embedder.fingerprint, embedder.name)
     except QAError as exc:
-        if (index_dir / "CURRENT").exists():
+        if store.generation() is not None:
             log.warning("Not reusing the existing index: %s", exc)
         return None
-
-
-def _vectors(texts: list[str], hashes: list[str], previous: IndexStore | None, embedder: Embedder,
-             settings: Settings, report: IndexReport, progress: Progress | None) -> np.ndarray:
-    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    todo = list(range(len(texts)))
-    if previous is not None:
-        known = previous.embed_hash_rows()
-        old = previous.vectors()
-        reuse = [(i, known[h]) for i, h in enumerate(hashes) if h in known]
-        if reuse:
-            new_rows, old_rows = zip(*reuse)
-            vectors[list(new_rows)] = old[list(old_rows)]
-        reused = {i for i, _ in reuse}
-        todo = [i for i in todo if i not in reused]
-        report.reused_chunks = len(reuse)
-    if todo:
-        callback = (lambda done, total: progress("embedding", done, total)) if progress else None
-        vectors[todo] = embedder.embed_passages([texts[i] for i in todo], settings.batch_size, callback)
-    report.embedded_chunks = len(todo)
-    return vectors
-
-
-def _diff(report: IndexReport, documents: list[Document], previous: IndexStore | None) -> None:
-    before = previous.manifest.get("documents", {}) if previous else {}
-    now = {d.id: text_hash(d.text) for d in documents}
-    report.added = sorted(set(now) - set(before))
-    report.changed = sorted(i for i in now if i in before and before[i] != now[i])
-    report.removed = sorted(set(before) - set(now))

@@ -73,7 +73,12 @@ def _walk(root: Path, seen: set[tuple[int, int]], problems: list[Problem]) -> It
 def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Problem]]:
     """Read every article under ``paths``. Returns the documents and the problems met."""
     problems: list[Problem] = []
-    documents: list[Document] = []
+    return list(iter_documents(paths, problems)), problems
+
+
+def iter_documents(paths: Iterable[str | Path], problems: list[Problem]) -> Iterator[Document]:
+    """The articles under ``paths`` one at a time (a large folder is never held in memory);
+    files and lines that cannot be used are appended to ``problems``."""
     seen_ids: dict[str, str] = {}
     seen_texts: dict[str, str] = {}
     for path in iter_files(paths, problems):
@@ -88,8 +93,7 @@ def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Pr
                 problems.append(Problem(where, f"same text as document '{seen_texts[digest]}'; skipped"))
                 continue
             seen_ids[doc.id], seen_texts[digest] = where, doc.id
-            documents.append(doc)
-    return documents, problems
+            yield doc
 
 
 def read_file(path: Path, problems: list[Problem]) -> list[Document]:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from embeddings.models import Embedder
-from embeddings.vector_index import search as vector_search
 from qa.errors import QAError
+from qa.filters import Filters
 from qa.lexical import TRANSLATION_WEIGHT
 from qa.question import QuestionInfo
-from qa.store import IndexStore
+from qa.stores.base import StoreReader
 from qa.text.dates import date_specificity, latest_date_mentioned
 from qa.text.entities import answer_spans
 from qa.text.matching import known_to, mentioned_terms
@@ -51,15 +51,14 @@ def check_mode(mode: str) -> str:
 
 
 class Retriever:
-    def __init__(self, store: IndexStore, embedder: Embedder, params: HybridParams | None = None):
+    def __init__(self, store: StoreReader, embedder: Embedder, params: HybridParams | None = None):
         self.store, self.embedder = store, embedder
         self.params = params or HybridParams()
-        self._vectors = None
 
-    def hits(self, info: QuestionInfo, k: int = 5, mode: str = "hybrid") -> Hits:
+    def hits(self, info: QuestionInfo, k: int = 5, mode: str = "hybrid", filters: Filters | None = None) -> Hits:
         """The ranked passages for ``info`` plus what the answer step needs to know about the corpus."""
-        passages = self.search(info, k, mode)
-        vocab = self.store.bm25.vocab
+        passages = self.search(info, k, mode, filters)
+        vocab = self.store.vocabulary
         known = frozenset(t for t in info.checked_terms if known_to(t, vocab))
         dates = {}
         if info.kind == "when":  # undated articles are placed in time by the latest date they mention
@@ -68,31 +67,33 @@ class Retriever:
                 dates[doc_id] = latest_date_mentioned(doc.text) if doc else ""
         return Hits(passages, known, dates)
 
-    def search(self, info: QuestionInfo, k: int = 5, mode: str = "hybrid") -> list[Passage]:
+    def search(self, info: QuestionInfo, k: int = 5, mode: str = "hybrid",
+               filters: Filters | None = None) -> list[Passage]:
         check_mode(mode)
-        if k <= 0 or self.store.faiss.ntotal == 0:
+        if k <= 0 or self.store.n_chunks == 0:
             return []
         if mode == "bm25":
-            scores, rows = self.store.bm25.search(info.terms, k)
+            scores, rows = self.store.lexical_search(info.terms, k, filters=filters)
         else:
             query = self.embedder.embed_query(info.text)
             if mode == "dense":
-                scores, rows = vector_search(self.store.faiss, query, k)
+                scores, rows = self.store.dense_search(query, k, filters)
             else:
-                scores, rows = self._hybrid(info, query, k)
+                scores, rows = self._hybrid(info, query, k, filters)
         return self._passages(rows, scores)
 
-    def _hybrid(self, info: QuestionInfo, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _hybrid(self, info: QuestionInfo, query: np.ndarray, k: int,
+                filters: Filters | None) -> tuple[np.ndarray, np.ndarray]:
         n = max(self.params.candidates, k)
-        dense_scores, dense_rows = vector_search(self.store.faiss, query, n)
-        lex_scores, lex_rows = self.store.bm25.search(info.terms, n, expand=True)
+        dense_scores, dense_rows = self.store.dense_search(query, n, filters)
+        lex_scores, lex_rows = self.store.lexical_search(info.terms, n, expand=True, filters=filters)
         if self.params.fusion == "rrf":  # plain reciprocal-rank fusion, kept for comparison
             return _reciprocal_rank_fusion(dense_rows, lex_rows, k)
         rows = np.unique(np.concatenate([dense_rows, lex_rows]))
         dense = dict(zip(dense_rows.tolist(), dense_scores.tolist()))
         missing = [r for r in rows.tolist() if r not in dense]
         if missing:  # BM25-only candidates: score them with their stored vectors
-            vectors = self.vectors()[np.array(missing)]
+            vectors = self.store.vectors_of(missing)
             dense.update(zip(missing, (vectors @ query).tolist()))
         lexical = np.zeros(len(rows), np.float32)
         if len(lex_rows):
@@ -148,14 +149,9 @@ class Retriever:
         (1) or as a dictionary translation (``TRANSLATION_WEIGHT``)."""
         if not terms:
             return 0.0
-        vocab = self.store.bm25.vocab
+        vocab = self.store.vocabulary
         known = sum(1.0 if t in vocab else TRANSLATION_WEIGHT if known_to(t, vocab) else 0.0 for t in terms)
         return known / len(terms)
-
-    def vectors(self) -> np.ndarray:
-        if self._vectors is None:
-            self._vectors = self.store.vectors()
-        return self._vectors
 
     def _passages(self, rows: np.ndarray, scores: np.ndarray) -> list[Passage]:
         chunks = self.store.chunks(rows.tolist())

@@ -36,6 +36,9 @@ class Settings:
     model: str = DEFAULT_MODEL
     cache_dir: Path = field(default_factory=default_cache_dir)
     index_dir: Path | None = None  # default: <cache_dir>/index
+    # Where the index lives: "" (the embedded index in index_dir), a folder (an embedded index
+    # there), or postgresql://user:password@host:port/database (PostgreSQL with pgvector).
+    store: str = ""
     seeds_dir: Path = REPO_ROOT / "seeds"
     device: str = "cpu"
     # How the encoder runs (docs/benchmarks.md, docs/evaluation.md): ONNX Runtime or torch
@@ -84,7 +87,16 @@ class Settings:
 
     @property
     def resolved_index_dir(self) -> Path:
-        return Path(self.index_dir) if self.index_dir else Path(self.cache_dir) / "index"
+        if self.index_dir:
+            return Path(self.index_dir)
+        if self.store and not self.store_url:
+            return Path(self.store).expanduser()
+        return Path(self.cache_dir) / "index"
+
+    @property
+    def store_url(self) -> str | None:
+        """The PostgreSQL connection URL when ``store`` names one, else None (embedded index)."""
+        return self.store if self.store.startswith(("postgresql://", "postgres://")) else None
 
     @property
     def model_cache_dir(self) -> Path:

@@ -88,6 +88,7 @@ class Answer:
     abstained: bool
     rewritten_question: str = ""
     confidence: float | None = None  # the reader's calibrated P(the articles answer it); None without the reader
+    filters: dict = field(default_factory=dict)  # the metadata filters the search applied (dates as YYYY-MM-DD)
 
     def to_dict(self) -> dict:
         data = {
@@ -97,6 +98,7 @@ class Answer:
             "confidence": self.confidence,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
+            "filters": self.filters,
         }
         if self.rewritten_question and self.rewritten_question != self.question:
             data["rewritten_question"] = self.rewritten_question

@@ -16,7 +16,7 @@ import pytest
 import qa
 from qa import Assistant, Document, IndexCorrupt, SettingsError
 from qa.settings import Settings
-from qa.store import POINTER, IndexStore
+from qa.stores.embedded import POINTER, IndexStore
 from tests.conftest import REPO, SEEDS, FakeEmbedder
 
 PACKAGES = ("qa", "embeddings", "ui", "benchmarks")

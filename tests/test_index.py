@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa import Assistant, IndexCorrupt, IndexMismatch, IndexNotFound
-from qa.store import MANIFEST, IndexStore, current_version
+from qa.stores.embedded import MANIFEST, IndexStore, current_version
 from tests.conftest import SEEDS, FakeEmbedder
 
 

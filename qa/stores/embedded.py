@@ -1,4 +1,4 @@
-"""The index on disk: a folder of versions and a ``CURRENT`` pointer, each version a folder of
+"""The embedded store (the default): a folder of versions and a ``CURRENT`` pointer, each version a folder of
 plain files (SQLite for texts and metadata, ``.npy`` vectors, a FAISS file, BM25 arrays) with a
 ``manifest.json`` that records the model, chunking, per-document content hashes and the
 checksum of every file. No pickle anywhere.
@@ -17,15 +17,24 @@ import sqlite3
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from embeddings.vector_index import load_faiss_index
+from embeddings.vector_index import (
+    build_faiss_index,
+    choose_index_type,
+    load_faiss_index,
+    save_faiss_index,
+)
+from embeddings.vector_index import search as vector_search
 from qa.errors import IndexCorrupt, IndexMismatch, IndexNotFound, mapped
+from qa.filters import Filters
 from qa.hashing import file_sha256, text_hash
 from qa.lexical import LexicalIndex
+from qa.stores.base import PreparedDocument, Store, StoredChunk, StoreReader
 from qa.types import Chunk, Document
 
 FORMAT = "newsqa-index"
@@ -173,21 +182,77 @@ def check_model(manifest: dict, fingerprint: str, model_name: str, index_dir: Pa
             f"`qa index PATH... --index {index_dir}`.")
 
 
-@dataclass
-class StoredChunk:
-    row: int
-    doc_id: str
-    start: int
-    end: int
-    text: str
-
-
 # numpy reads an .npy header with ast.literal_eval, and CPython 3.11's parser is not safe to call
 # from two threads at once (SystemError "AST constructor recursion depth mismatch"): loads take turns.
 ARRAY_LOAD_LOCK = threading.Lock()
 
 
-class IndexStore:
+class EmbeddedStore(Store):
+    """An index folder. Every write publishes a complete new version (vectors of unchanged
+    chunks are copied, never re-embedded); readers keep the version they opened."""
+
+    def __init__(self, index_dir: Path, settings_index_type: str = "auto"):
+        self.index_dir = Path(index_dir)
+        self.location = str(self.index_dir)
+        self.index_type = settings_index_type
+
+    def generation(self) -> str | None:
+        version = current_version(self.index_dir)
+        return None if version is None else version.name
+
+    def stats(self) -> dict:
+        version = current_version(self.index_dir)
+        if version is None:
+            return {"documents": 0, "chunks": 0}
+        counts = read_manifest(version, self.index_dir).get("counts", {})
+        return {"documents": counts.get("documents", 0), "chunks": counts.get("chunks", 0)}
+
+    def open_reader(self, fingerprint: str | None = None, model_name: str = "") -> IndexStore:
+        return IndexStore.open(self.index_dir, fingerprint, model_name)
+
+    def write(self, documents: Iterable[PreparedDocument], manifest: dict, replace_all: bool,
+              keep_ids: Iterable[str] = ()) -> None:
+        new = list(documents)  # a full version is built from everything at once
+        self._publish(new, manifest, keep=None if replace_all else set(), drop={p.document.id for p in new})
+
+    def remove(self, doc_ids: Iterable[str], manifest: dict) -> None:
+        self._publish([], manifest, keep=set(), drop=set(doc_ids))
+
+    def _publish(self, new: list[PreparedDocument], manifest: dict, keep: set | None, drop: set[str]) -> None:
+        """A new version holding ``new`` plus, unless ``keep`` is None, the current documents
+        not in ``drop``."""
+        carried = [] if keep is None else self._carried_over(manifest, drop)
+        prepared = carried + new
+        docs = [p.document for p in prepared]
+        chunks = [c for p in prepared for c in p.chunks]
+        hashes = [h for p in prepared for h in p.embed_hashes]
+        dimension = manifest["model"]["dimension"]
+        vectors = (np.concatenate([p.vectors for p in prepared]) if chunks
+                   else np.zeros((0, dimension), np.float32))
+        folder = new_version_dir(self.index_dir)
+        try:
+            with mapped():
+                index_type = choose_index_type(len(chunks), self.index_type)
+                save_faiss_index(build_faiss_index(vectors, index_type), folder / FAISS_FILE)
+            LexicalIndex.build([c.text for c in chunks]).save(folder / BM25_DIR)
+            write_version(folder, docs, chunks, hashes, vectors, {**manifest, "index_type": index_type})
+            publish_version(self.index_dir, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+    def _carried_over(self, manifest: dict, drop: set[str]) -> list[PreparedDocument]:
+        """The current version's documents not in ``drop``, with their stored chunks and vectors."""
+        if current_version(self.index_dir) is None:
+            return []
+        reader = IndexStore.open(self.index_dir, manifest["model"]["fingerprint"], manifest["model"]["name"])
+        try:
+            return reader.prepared_documents(exclude=drop)
+        finally:
+            reader.close()
+
+
+class IndexStore(StoreReader):
     """A loaded, verified index version. Texts stay in SQLite and are read per query."""
 
     def __init__(self, index_dir: Path, version: Path, manifest: dict):
@@ -203,6 +268,8 @@ class IndexStore:
             raise IndexCorrupt(f"The vector index in {version} does not match its chunks. "
                                + REBUILD_HINT.format(dir=index_dir))
         self._bm25 = None
+        self._vectors = None
+        self.allowed_rows = lru_cache(maxsize=32)(self._allowed_rows)
 
     @classmethod
     def open(cls, index_dir: Path, fingerprint: str | None = None, model_name: str = "") -> IndexStore:
@@ -227,12 +294,43 @@ class IndexStore:
             return self._db.execute(sql, params).fetchall()
 
     @property
-    def bm25(self):
+    def n_chunks(self) -> int:
+        return self.faiss.ntotal
+
+    @property
+    def bm25(self) -> LexicalIndex:
         if self._bm25 is None:
             with ARRAY_LOAD_LOCK:
                 if self._bm25 is None:
                     self._bm25 = LexicalIndex.load(self.version / BM25_DIR)
         return self._bm25
+
+    @property
+    def vocabulary(self):
+        return self.bm25.vocab
+
+    def dense_search(self, query: np.ndarray, k: int, filters: Filters | None = None):
+        if filters is None or not filters.active:
+            return vector_search(self.faiss, query, k)
+        rows = self.allowed_rows(filters)  # exact search over the admitted chunks
+        if not len(rows):
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores = self.vectors_of(rows.tolist()) @ np.asarray(query, np.float32).reshape(-1)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return scores[top].astype(np.float32), rows[top]
+
+    def lexical_search(self, tokens: list[str], k: int, expand: bool = False, filters: Filters | None = None):
+        allowed = self.allowed_rows(filters) if filters is not None and filters.active else None
+        return self.bm25.search(tokens, k, expand=expand, allowed=allowed)
+
+    def _allowed_rows(self, filters: Filters) -> np.ndarray:
+        ids = [doc_id for doc_id, meta in self._doc_meta.items()
+               if filters.admits(date=meta[4], source=meta[2], lang=meta[6], doc_id=doc_id)]
+        if not ids:
+            return np.zeros(0, np.int64)
+        marks = ",".join("?" * len(ids))
+        rows = self._query(f"SELECT row FROM chunks WHERE doc_id IN ({marks}) ORDER BY row", tuple(ids))
+        return np.array([r[0] for r in rows], np.int64)
 
     def chunks(self, rows: list[int]) -> list[StoredChunk]:
         if not rows:
@@ -256,11 +354,34 @@ class IndexStore:
         return [self.document_meta(doc_id) for doc_id in sorted(self._doc_meta)]
 
     def vectors(self) -> np.ndarray:
-        with ARRAY_LOAD_LOCK:
-            return np.load(self.version / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+        if self._vectors is None:
+            with ARRAY_LOAD_LOCK:
+                if self._vectors is None:
+                    self._vectors = np.load(self.version / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+        return self._vectors
 
-    def embed_hash_rows(self) -> dict[str, int]:
-        return {h: row for row, h in self._query("SELECT row, embed_hash FROM chunks")}
+    def vectors_of(self, rows: list[int]) -> np.ndarray:
+        return np.asarray(self.vectors()[np.asarray(rows, np.int64)], np.float32)
+
+    def stored_vectors(self, embed_hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = set(embed_hashes)
+        found = {h: row for row, h in self._query("SELECT row, embed_hash FROM chunks") if h in wanted}
+        vectors = self.vectors()
+        return {h: np.asarray(vectors[row], np.float32) for h, row in found.items()}
+
+    def prepared_documents(self, exclude: set[str]) -> list[PreparedDocument]:
+        """Every stored document not in ``exclude``, with its chunks and vectors (for a new version)."""
+        by_doc: dict[str, list[tuple]] = {}
+        for row in self._query('SELECT row, doc_id, start, "end", text, embed_hash FROM chunks ORDER BY row'):
+            if row[1] not in exclude:
+                by_doc.setdefault(row[1], []).append(row)
+        vectors, prepared = self.vectors(), []
+        for doc_id in sorted(set(self._doc_meta) - exclude):
+            rows = by_doc.get(doc_id, [])
+            prepared.append(PreparedDocument(
+                self.document(doc_id), [Chunk(r[1], r[2], r[3], r[4]) for r in rows], [r[5] for r in rows],
+                np.asarray(vectors[[r[0] for r in rows]], np.float32).reshape(len(rows), vectors.shape[1])))
+        return prepared
 
     def close(self) -> None:
         with self._lock:
