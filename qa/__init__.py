@@ -26,22 +26,26 @@ from qa.errors import (
     IndexMismatch,
     IndexNotFound,
     IndexProblem,
+    InvalidFilter,
     InvalidQuestion,
     ModelError,
     NothingToIndex,
     QAError,
     SettingsError,
+    StoreUnavailable,
 )
 from qa.evaluation import evaluate, render_markdown, render_table
+from qa.filters import Filters
 from qa.ingest import SUPPORTED_SUFFIXES
 from qa.settings import Settings
 from qa.types import Answer, Chunk, Citation, Document, IndexReport, Passage, Problem, UploadReport
 
 __all__ = [
-    "SUPPORTED_SUFFIXES", "Answer", "Assistant", "Chunk", "Citation", "Document", "GoldFileError", "IndexCorrupt",
-    "IndexMismatch", "IndexNotFound", "IndexProblem", "IndexReport", "InvalidQuestion", "ModelError",
-    "NothingToIndex", "Passage", "Problem", "QAError", "Settings", "SettingsError", "UploadReport", "ask",
-    "evaluate", "get_assistant", "index", "render_markdown", "render_table", "retrieve",
+    "SUPPORTED_SUFFIXES", "Answer", "Assistant", "Chunk", "Citation", "Document", "Filters", "GoldFileError",
+    "IndexCorrupt", "IndexMismatch", "IndexNotFound", "IndexProblem", "IndexReport", "InvalidFilter",
+    "InvalidQuestion", "ModelError", "NothingToIndex", "Passage", "Problem", "QAError", "Settings", "SettingsError",
+    "StoreUnavailable", "UploadReport", "ask", "evaluate", "get_assistant", "index", "render_markdown",
+    "render_table", "retrieve",
 ]
 
 _assistants: dict[str, Assistant] = {}
@@ -57,15 +61,16 @@ def get_assistant(index_dir: str | Path | None = None) -> Assistant:
         return _assistants[key]
 
 
-def retrieve(question: str, k: int = 5, index_dir: str | Path | None = None, mode: str | None = None) -> list[Passage]:
+def retrieve(question: str, k: int = 5, index_dir: str | Path | None = None, mode: str | None = None,
+             filters: Filters | dict | None = None) -> list[Passage]:
     """Ranked passages (doc id, title, start, end, text, score) for ``question``."""
-    return get_assistant(index_dir).retrieve(question, k, mode)
+    return get_assistant(index_dir).retrieve(question, k, mode, filters=filters)
 
 
 def ask(question: str, k: int = 5, index_dir: str | Path | None = None, mode: str | None = None,
-        history: Sequence[str | dict] | None = None) -> Answer:
+        history: Sequence[str | dict] | None = None, filters: Filters | dict | None = None) -> Answer:
     """An ``Answer``: cited sentences (``text``), ``citations``, ``passages``, ``abstained``."""
-    return get_assistant(index_dir).ask(question, k, mode, history=history)
+    return get_assistant(index_dir).ask(question, k, mode, history=history, filters=filters)
 
 
 def index(paths: str | Path | Iterable[str | Path], index_dir: str | Path | None = None) -> IndexReport:

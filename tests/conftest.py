@@ -91,3 +91,22 @@ def real_assistant(real_settings) -> Assistant:
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory) -> str:
+    """A real PostgreSQL with pgvector for this test session (stopped at the end). If it cannot
+    start, the PostgreSQL tests fail: they are never skipped."""
+    from qa.stores.local_postgres import start
+
+    return start(tmp_path_factory.mktemp("postgres"), keep_running=False)
+
+
+@pytest.fixture
+def pg_url(postgres_server) -> str:
+    """An empty database of its own for one test."""
+    from qa.stores.local_postgres import drop_database, new_database
+
+    url = new_database(postgres_server)
+    yield url
+    drop_database(url, postgres_server)

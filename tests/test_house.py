@@ -21,10 +21,11 @@ from tests.conftest import REPO, SEEDS, FakeEmbedder
 
 PACKAGES = ("qa", "embeddings", "ui", "benchmarks")
 PUBLIC = {
-    "SUPPORTED_SUFFIXES", "Answer", "Assistant", "Chunk", "Citation", "Document", "GoldFileError", "IndexCorrupt",
-    "IndexMismatch", "IndexNotFound", "IndexProblem", "IndexReport", "InvalidQuestion", "ModelError",
-    "NothingToIndex", "Passage", "Problem", "QAError", "Settings", "SettingsError", "UploadReport", "ask",
-    "evaluate", "get_assistant", "index", "render_markdown", "render_table", "retrieve",
+    "SUPPORTED_SUFFIXES", "Answer", "Assistant", "Chunk", "Citation", "Document", "Filters", "GoldFileError",
+    "IndexCorrupt", "IndexMismatch", "IndexNotFound", "IndexProblem", "IndexReport", "InvalidFilter",
+    "InvalidQuestion", "ModelError", "NothingToIndex", "Passage", "Problem", "QAError", "Settings", "SettingsError",
+    "StoreUnavailable", "UploadReport", "ask", "evaluate", "get_assistant", "index", "render_markdown",
+    "render_table", "retrieve",
 }
 
 

@@ -1,0 +1,89 @@
+"""The PostgreSQL schema, created and upgraded by numbered migrations (never by hand).
+
+``newsqa_migrations`` records what has been applied; ``migrate`` applies the rest in order, in
+the caller's transaction, under the writers' advisory lock. The vectors' dimension comes from
+the embedding model when the schema is first created. Every table is prefixed ``newsqa_`` so
+the index can share a database with other applications.
+"""
+
+from __future__ import annotations
+
+from qa.errors import StoreUnavailable
+
+WRITE_LOCK = 0x6E657773  # "news": the advisory lock every writer holds for its transaction
+MIN_PGVECTOR = (0, 8, 0)  # iterative index scans (filtered searches that still return k hits)
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, """
+CREATE TABLE newsqa_meta (key text PRIMARY KEY, value jsonb NOT NULL);
+CREATE TABLE newsqa_documents (
+    id text PRIMARY KEY, text text NOT NULL, title text NOT NULL DEFAULT '', source text NOT NULL DEFAULT '',
+    dateline text NOT NULL DEFAULT '', date text NOT NULL DEFAULT '', day date, url text NOT NULL DEFAULT '',
+    lang text NOT NULL DEFAULT '', path text NOT NULL DEFAULT '', content_hash text NOT NULL,
+    n_chunks integer NOT NULL);
+CREATE INDEX newsqa_documents_day ON newsqa_documents (day);
+CREATE INDEX newsqa_documents_source ON newsqa_documents (lower(source));
+CREATE INDEX newsqa_documents_lang ON newsqa_documents (lang);
+CREATE TABLE newsqa_chunks (
+    id bigserial PRIMARY KEY,
+    doc_id text NOT NULL REFERENCES newsqa_documents (id) ON DELETE CASCADE,
+    start integer NOT NULL, "end" integer NOT NULL, text text NOT NULL, embed_hash text NOT NULL,
+    n_tokens integer NOT NULL, lexemes tsvector NOT NULL, embedding halfvec({dimension}) NOT NULL);
+CREATE INDEX newsqa_chunks_doc ON newsqa_chunks (doc_id);
+CREATE INDEX newsqa_chunks_embed_hash ON newsqa_chunks (embed_hash);
+CREATE INDEX newsqa_chunks_lexemes ON newsqa_chunks USING gin (lexemes);
+CREATE INDEX newsqa_chunks_embedding ON newsqa_chunks USING hnsw (embedding halfvec_cosine_ops);
+CREATE TABLE newsqa_terms (term text PRIMARY KEY, df integer NOT NULL, lemma text NOT NULL);
+CREATE INDEX newsqa_terms_lemma ON newsqa_terms (lemma);
+CREATE TABLE newsqa_corpus (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one), n_chunks bigint NOT NULL DEFAULT 0,
+    n_tokens bigint NOT NULL DEFAULT 0, generation bigint NOT NULL DEFAULT 0);
+INSERT INTO newsqa_corpus DEFAULT VALUES;
+"""),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+TABLES = ("newsqa_corpus", "newsqa_terms", "newsqa_chunks", "newsqa_documents", "newsqa_meta", "newsqa_migrations")
+
+
+def schema_exists(conn) -> bool:
+    return conn.execute("SELECT to_regclass('newsqa_corpus') IS NOT NULL").fetchone()[0]
+
+
+def applied_version(conn) -> int:
+    if conn.execute("SELECT to_regclass('newsqa_migrations') IS NULL").fetchone()[0]:
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM newsqa_migrations").fetchone()[0]
+
+
+def migrate(conn, dimension: int, reset: bool = False) -> None:
+    """Bring the schema to ``SCHEMA_VERSION`` (inside the caller's transaction). ``reset``:
+    drop the index's tables first (another model is replacing the whole index)."""
+    _check_pgvector(conn)
+    if reset:
+        for table in TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+    current = applied_version(conn)
+    if current > SCHEMA_VERSION:
+        raise StoreUnavailable(f"The database holds newsqa schema version {current}, newer than this version of "
+                               f"newsqa reads ({SCHEMA_VERSION}). Upgrade newsqa.")
+    conn.execute("CREATE TABLE IF NOT EXISTS newsqa_migrations (version integer PRIMARY KEY, "
+                 "applied timestamptz NOT NULL DEFAULT now())")
+    for version, sql in MIGRATIONS:
+        if version > current:
+            conn.execute(sql.format(dimension=int(dimension)))
+            conn.execute("INSERT INTO newsqa_migrations (version) VALUES (%s)", (version,))
+
+
+def _check_pgvector(conn) -> None:
+    import psycopg
+
+    try:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except psycopg.Error as exc:
+        raise StoreUnavailable(f"The pgvector extension cannot be created in this database ({exc}). Install "
+                               "pgvector >= 0.8 on the server, or ask its administrator to run "
+                               "`CREATE EXTENSION vector`.") from None
+    version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
+    if tuple(int(p) for p in version.split(".")[:3] if p.isdigit()) < MIN_PGVECTOR:
+        raise StoreUnavailable(f"pgvector {version} is too old: newsqa needs 0.8 or later (iterative index scans). "
+                               "Run `ALTER EXTENSION vector UPDATE` after upgrading it on the server.")
