@@ -261,3 +261,24 @@ def test_an_unreachable_server_gets_a_clear_message(tmp_path, fake_model):
     with pytest.raises(StoreUnavailable, match="Cannot connect to PostgreSQL") as error:
         a.retrieve("Lavrov")
     assert "secret" not in str(error.value)
+
+
+def test_cli_indexes_asks_with_filters_and_removes_on_postgres(pg_url, fake_model, tmp_path, monkeypatch, capsys):
+    import json
+
+    from ui.cli import main
+
+    for name, value in {"STORE": pg_url, "MODEL": fake_model, "READER": "off", "CACHE_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(f"NEWSQA_{name}", value)
+    assert main(["index", str(SEEDS)]) == 0
+    assert "Indexed 5 documents" in capsys.readouterr().out
+    assert main(["ask", "Kapan Lavrov ke Pyongyang?", "--since", "2023-10-01", "--until", "2023-10-31",
+                 "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["filters"] == {"since": "2023-10-01", "until": "2023-10-31"}
+    assert {p["doc_id"] for p in answer["passages"]} == {"000_ca339fe098fdc454"}
+    assert main(["ask", "Lavrov", "--since", "19 Oktober"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["remove", "000_ca339fe098fdc454", "nope"]) == 1
+    captured = capsys.readouterr()
+    assert "Removed 1 article(s)" in captured.out and "nope" in captured.err

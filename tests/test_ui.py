@@ -229,3 +229,30 @@ def test_gradio_client_calls_the_named_api(app_url):
     result = client.predict("Kapan Lavrov mengunjungi Pyongyang?", 5, "hybrid", api_name="/ask")
     assert result["abstained"] is False
     assert result["citations"] and {"n", "doc_id", "start", "end", "text"} <= set(result["citations"][0])
+
+
+def test_filters_on_the_page_limit_the_sources(page, output_dir):
+    page.click("#qa-filters button, #qa-filters .label-wrap")
+    page.fill("#qa-since input, #qa-since textarea", "2023-07-01")
+    page.fill("#qa-until input, #qa-until textarea", "2023-07-31")
+    ask(page, "Siapa yang menemani Kim Jong Un?", 0)
+    assert "Only articles from 2023-07-01" in page.inner_text("#qa-searched")
+    assert page.locator("#qa-pick label").count() >= 1
+    cards = page.inner_text("#qa-sources")
+    assert "2023-07-27" in cards and "2023-10-19" not in cards
+    page.screenshot(path=str(output_dir / "filtered.png"), full_page=True)
+
+    page.fill("#qa-since input, #qa-since textarea", "July")
+    page.fill("#qa-question textarea", "Siapa yang menemani Kim Jong Un?")
+    page.click("#qa-ask")
+    page.wait_for_function("document.querySelector('#qa-searched').innerText.includes('YYYY-MM-DD')",
+                           timeout=30_000)
+
+
+def test_gradio_client_passes_filters(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    result = client.predict("Kim Jong Un", 5, "hybrid", "2023-10-01", "2023-10-31", [], [], api_name="/ask")
+    assert result["filters"] == {"since": "2023-10-01", "until": "2023-10-31"}
+    assert {p["date"] for p in result["passages"]} == {"2023-10-19"}

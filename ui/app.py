@@ -9,7 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa import SUPPORTED_SUFFIXES, Answer, Assistant, QAError, Settings, UploadReport
+from qa import SUPPORTED_SUFFIXES, Answer, Assistant, Filters, QAError, Settings, UploadReport
 from ui.render import CARD_CLICK_JS, CSS, article_view, display_name, source_cards
 
 log = logging.getLogger("qa")
@@ -40,6 +40,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     question = gr.Textbox(placeholder="Ask about the articles…", show_label=False, scale=6,
                                           elem_id="qa-question", max_lines=3)
                     ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+                with gr.Accordion("Filter articles", open=False, elem_id="qa-filters"):
+                    with gr.Row():
+                        since = gr.Textbox(label="From (YYYY-MM-DD)", max_lines=1, elem_id="qa-since")
+                        until = gr.Textbox(label="Until (YYYY-MM-DD)", max_lines=1, elem_id="qa-until")
+                    with gr.Row():
+                        outlets = gr.Dropdown(choices=_outlets(assistant), multiselect=True, label="Outlets",
+                                              elem_id="qa-outlets")
+                        langs = gr.CheckboxGroup(["id", "en"], label="Languages", elem_id="qa-langs")
+                    gr.Markdown("Articles with no known date are left out when a date is set.")
                 gr.Examples(EXAMPLES, inputs=question, label="Examples")
                 new_chat = gr.Button("New conversation", size="sm")
             with gr.Column(scale=2):
@@ -61,17 +70,18 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages")
                     mode = gr.Radio(["hybrid", "dense", "bm25"], value=settings.retriever, label="Retrieval")
 
-        def respond(text, history, k, retrieval):
+        def respond(text, history, k, retrieval, since_day, until_day, sources, languages):
             history = list(history or [])
             try:
-                answer = assistant.ask(text or "", k=int(k), mode=retrieval, history=history)
+                filters = Filters(since=(since_day or "").strip(), until=(until_day or "").strip(),
+                                  sources=sources or (), langs=languages or ())
+                answer = assistant.ask(text or "", k=int(k), mode=retrieval, history=history, filters=filters)
             except QAError as exc:  # an ordinary mistake: say so inline, keep everything else as it is
                 yield (gr.update(), gr.update(), _notice(str(exc)), gr.update(), gr.update(), gr.update(), gr.update())
                 return
             history.append({"role": "user", "content": _as_text(text)})
             history.append({"role": "assistant", "content": ""})
-            searched = answer.rewritten_question
-            note = f"Searched for: *{escape(searched)}*" if searched else ""
+            note = _searched_note(answer)
             shown = _as_text(answer.text)
             words = shown.split(" ")
             step = max(1, len(words) // 8)
@@ -84,8 +94,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             yield (history, "", note, source_cards(answer), gr.update(choices=choices, value=None), "", state)
 
         outputs = [chatbot, question, notice, sources, pick, article, cited]
-        ask_button.click(respond, [question, chatbot, top_k, mode], outputs, api_visibility="private")
-        question.submit(respond, [question, chatbot, top_k, mode], outputs, api_visibility="private")
+        inputs = [question, chatbot, top_k, mode, since, until, outlets, langs]
+        ask_button.click(respond, inputs, outputs, api_visibility="private")
+        question.submit(respond, inputs, outputs, api_visibility="private")
         new_chat.click(lambda: ([], "", "", gr.update(choices=[], value=None), "", []),
                        None, [chatbot, notice, sources, pick, article, cited], api_visibility="private")
 
@@ -104,7 +115,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
         def add_articles(paths, progress=gr.Progress()):
             if not paths:
-                return _notice("Choose one or more files first."), gr.update(), None
+                return _notice("Choose one or more files first."), gr.update(), None, gr.update()
 
             def on_progress(stage, done, total):
                 progress(done / max(total, 1), desc=f"{stage} {done}/{total}")
@@ -112,15 +123,19 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             try:
                 report = assistant.add_files(paths, progress=on_progress)
             except QAError as exc:
-                return _notice(str(exc)), gr.update(), None
-            return upload_summary(report), _documents_table(assistant), None
+                return _notice(str(exc)), gr.update(), None, gr.update()
+            return (upload_summary(report), _documents_table(assistant), None,
+                    gr.update(choices=_outlets(assistant)))
 
-        add_button.click(add_articles, files, [upload_report, table, files], api_visibility="private")
+        add_button.click(add_articles, files, [upload_report, table, files, outlets], api_visibility="private")
 
-        def ask_api(question: str, k: int = 5, mode: str = "hybrid") -> dict:
-            """Answer a question with cited passages (same JSON as `qa ask --json`)."""
+        def ask_api(question: str, k: int = 5, mode: str = "hybrid", since: str = "", until: str = "",
+                    sources: list[str] | None = None, langs: list[str] | None = None) -> dict:
+            """Answer a question with cited passages (same JSON as `qa ask --json`); optional filters:
+            article dates since/until (YYYY-MM-DD), outlets, languages."""
             try:
-                return assistant.ask(question, k=int(k), mode=mode).to_dict()
+                filters = Filters(since=since, until=until, sources=sources or (), langs=langs or ())
+                return assistant.ask(question, k=int(k), mode=mode, filters=filters).to_dict()
             except QAError as exc:
                 raise gr.Error(str(exc), print_exception=False) from None
 
@@ -131,6 +146,25 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 def _as_text(text: str) -> str:
     """Chat bubbles render HTML, so article text and questions go in escaped: shown, never run."""
     return escape(text or "", quote=False)
+
+
+def _searched_note(answer: Answer) -> str:
+    """What was searched: the completed follow-up question and the filters, when either applies."""
+    parts = []
+    if answer.rewritten_question:
+        parts.append(f"Searched for: *{escape(answer.rewritten_question)}*")
+    if answer.filters:
+        shown = {"since": "from", "until": "until", "sources": "outlets", "langs": "languages", "doc_ids": "articles"}
+        parts.append("Only articles " + "; ".join(
+            f"{shown[k]} {escape(', '.join(v) if isinstance(v, list) else v)}" for k, v in answer.filters.items()))
+    return "  \n".join(parts)
+
+
+def _outlets(assistant: Assistant) -> list[str]:
+    try:
+        return sorted({d["source"] for d in assistant.documents() if d["source"]}, key=str.casefold)
+    except QAError:
+        return []
 
 
 def _notice(message: str) -> str:
@@ -183,7 +217,7 @@ def serve(settings: Settings, index_dir: str | Path | None = None, block: bool =
     assistant.documents()  # build the default index (or fail) before the page opens
     if auth:
         print(f"Authentication required: {len(auth)} user(s) from NEWSQA_AUTH.")
-    print(f"News QA on http://{settings.host}:{settings.port}/ (index: {assistant.index_dir})", flush=True)
+    print(f"News QA on http://{settings.host}:{settings.port}/ (index: {assistant.store.location})", flush=True)
     return launch(assistant, settings.host, settings.port, auth, block)
 
 

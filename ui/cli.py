@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from qa import Assistant, QAError, Settings, evaluate, render_markdown, render_table
+from qa import Assistant, Filters, QAError, Settings, evaluate, render_markdown, render_table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,8 +41,17 @@ def _parser() -> argparse.ArgumentParser:
     _index_option(p)
     p.add_argument("-k", type=int, default=None, help="number of passages (default 5)")
     p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default=None)
+    p.add_argument("--since", metavar="YYYY-MM-DD", default="", help="only articles dated on or after this day")
+    p.add_argument("--until", metavar="YYYY-MM-DD", default="", help="only articles dated on or before this day")
+    p.add_argument("--source", action="append", default=[], metavar="OUTLET", help="only this outlet (repeatable)")
+    p.add_argument("--lang", action="append", default=[], choices=["id", "en"], help="only this language (repeatable)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=_ask)
+
+    p = sub.add_parser("remove", help="delete articles from the index by id")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    _index_option(p)
+    p.set_defaults(run=_remove)
 
     p = sub.add_parser("eval", help="evaluate retrieval and answers against a gold file")
     p.add_argument("--gold", type=Path, required=True, help="JSON lines: gold-set or FacQA-style lines")
@@ -76,8 +85,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _index_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, default=None,
-                   help="index folder (default: $NEWSQA_INDEX_DIR, else the index in $NEWSQA_CACHE_DIR "
-                        "or ~/.cache/newsqa, the same one the page and Python use)")
+                   help="index folder (default: $NEWSQA_STORE, a folder or a postgresql:// URL; else "
+                        "$NEWSQA_INDEX_DIR, else the index in $NEWSQA_CACHE_DIR or ~/.cache/newsqa: the same one "
+                        "the page and Python use)")
 
 
 def _assistant(args):
@@ -85,6 +95,10 @@ def _assistant(args):
 
 
 def _progress(stage: str, done: int, total: int) -> None:
+    if not total:  # articles written so far, while the folder is still being read
+        if sys.stderr.isatty():
+            print(f"\r{stage}: {done} articles", end="", file=sys.stderr, flush=True)
+        return
     if sys.stderr.isatty() or done == total:
         print(f"\r{stage}: {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
@@ -110,10 +124,14 @@ def _index(args) -> int:
 
 
 def _ask(args) -> int:
-    answer = _assistant(args).ask(args.question, k=args.k, mode=args.retriever)
+    filters = Filters(since=args.since, until=args.until, sources=args.source, langs=args.lang)
+    answer = _assistant(args).ask(args.question, k=args.k, mode=args.retriever, filters=filters)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return 0
+    if answer.filters:
+        print("Searched only: " + "; ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}"
+                                            for k, v in answer.filters.items()))
     print(answer.text)
     print()
     for citation in answer.citations:
@@ -127,6 +145,15 @@ def _ask(args) -> int:
         for p in answer.passages:
             print(f"  {p.doc_id} [{p.start}:{p.end}] {p.score:.3f}: {p.text[:160]}...")
     return 0
+
+
+def _remove(args) -> int:
+    report = Assistant(args.index, build_default=False).remove_documents(args.ids)
+    missing = sorted(set(args.ids) - set(report.removed))
+    print(f"Removed {len(report.removed)} article(s) from {report.index_dir}; {report.documents} remain.")
+    if missing:
+        print(f"not in the index: {', '.join(missing)}", file=sys.stderr)
+    return 0 if not missing else 1
 
 
 def _eval(args) -> int:
