@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test setup model browser lint bench reader clean clean-cache
+.PHONY: run test setup model browser lint bench reader postgres clean clean-cache
 
 run: setup model
 	$(BIN)/qa serve --port $(PORT)
@@ -34,6 +34,10 @@ model: setup
 # Debian's Chromium for the browser tests (no browser download is possible here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# A local PostgreSQL with pgvector (no root needed); prints the NEWSQA_STORE value to use.
+postgres: setup
+	$(BIN)/python -m qa.stores.local_postgres .cache/postgres
 
 lint: setup
 	$(BIN)/ruff check .

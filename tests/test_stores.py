@@ -277,6 +277,8 @@ def test_cli_indexes_asks_with_filters_and_removes_on_postgres(pg_url, fake_mode
     answer = json.loads(capsys.readouterr().out)
     assert answer["filters"] == {"since": "2023-10-01", "until": "2023-10-31"}
     assert {p["doc_id"] for p in answer["passages"]} == {"000_ca339fe098fdc454"}
+    assert main(["eval", "--gold", str(SEEDS.parent / "eval" / "seeds_gold.jsonl"), "--limit", "4", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 4
     assert main(["ask", "Lavrov", "--since", "19 Oktober"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
     assert main(["remove", "000_ca339fe098fdc454", "nope"]) == 1
