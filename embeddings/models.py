@@ -105,6 +105,11 @@ def load_embedder(model: str, cache_dir: Path, runtime: str = "onnx", precision:
         return _LOADED[key]
 
 
+def is_registered(name: str) -> bool:
+    """Whether ``name`` is a plugin registered in this process (worker processes do not have it)."""
+    return name in _FACTORIES
+
+
 def register_embedder(name: str, factory: Callable[[Path, str], Embedder]) -> None:
     """Make ``model=name`` load ``factory(cache_dir, device)`` (plugins and test doubles)."""
     _FACTORIES[name] = factory

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from embeddings.models import Embedder, load_embedder
+from embeddings.models import Embedder, is_registered, load_embedder
+from embeddings.parallel import ProcessPoolEmbedder
 from qa.answer import Reading, Refusal, compose_answer
 from qa.conversation import complete_followup
 from qa.errors import IndexNotFound, mapped
@@ -76,6 +77,8 @@ class Assistant:
             with mapped():
                 s = self.settings
                 self._embedder = load_embedder(s.model, s.model_cache_dir, s.runtime, s.precision, s.device)
+                if s.embed_workers > 1:
+                    self._embedder = _in_processes(self._embedder, s)
         return self._embedder
 
     # -- indexing ------------------------------------------------------------------------
@@ -254,6 +257,16 @@ class Assistant:
     def document(self, doc_id: str) -> Document | None:
         with self._reading() as loaded:
             return loaded.store.document(doc_id)
+
+
+def _in_processes(embedder: Embedder, s: Settings) -> Embedder:
+    """``embedder`` with ``s.embed_workers`` worker processes for bulk indexing."""
+    if is_registered(s.model):
+        log.warning("NEWSQA_EMBED_WORKERS=%d ignored: the model %r is a plugin registered in this process only.",
+                    s.embed_workers, s.model)
+        return embedder
+    return ProcessPoolEmbedder(embedder, (s.model, s.model_cache_dir, s.runtime, s.precision, s.device),
+                               s.embed_workers)
 
 
 def _earlier_questions(history: Sequence[str | dict] | None) -> list[str]:

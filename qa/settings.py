@@ -46,6 +46,8 @@ class Settings:
     runtime: Literal["onnx", "torch"] = "onnx"
     precision: Literal["int8", "fp32"] = "int8"
     batch_size: int = 32
+    # Processes that embed during bulk indexing (each loads its own model copy); 1 = this process.
+    embed_workers: int = 1
     chunk_chars: int = 700
     chunk_overlap_chars: int = 150
     title_prefix: bool = False  # embed "title\nchunk"; measured slightly worse on the seeds (docs/evaluation.md)
@@ -168,7 +170,7 @@ def _check(name: str, value, kind) -> None:
         raise SettingsError(f"{_variable(name)} must be a whole number, got {value!r}.")
     if kind in (int, float) and value < 0:
         raise SettingsError(f"{_variable(name)} must not be negative, got {value!r}.")
-    if name in ("batch_size", "chunk_chars", "top_k", "max_question_chars", "max_upload_files",
+    if name in ("batch_size", "embed_workers", "chunk_chars", "top_k", "max_question_chars", "max_upload_files",
                 "max_upload_mb", "port") and value < 1:
         raise SettingsError(f"{_variable(name)} must be at least 1, got {value!r}.")
     if kind is str and not isinstance(value, str):

@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="index files or folders of articles (.txt .md .html .jsonl)")
     p.add_argument("paths", nargs="+", type=Path)
     _index_option(p)
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="embed in N processes (default $NEWSQA_EMBED_WORKERS or 1; for many cores)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=_index)
 
@@ -104,7 +106,7 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 
 def _index(args) -> int:
-    assistant = Assistant(args.index, build_default=False)
+    assistant = Assistant(args.index, Settings.from_env(embed_workers=args.workers), build_default=False)
     report = assistant.index(args.paths, progress=_progress)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
