@@ -19,6 +19,7 @@ from qa.question import QuestionInfo, analyse_question, clean_question
 from qa.reader.reader import Reader
 from qa.reader.runtime import load_reader, load_refusal
 from qa.retrieval import HybridParams, Retriever, check_mode
+from qa.scope import search_scope
 from qa.settings import DEFAULT_MODEL, Settings
 from qa.stores import Store, StoreReader, open_store
 from qa.stores.base import Progress
@@ -191,21 +192,27 @@ class Assistant:
         build_index(self.store, self.embedder, self.settings, documents=documents)
 
     def retrieve(self, question: str, k: int | None = None, mode: str | None = None,
-                 filters: Filters | dict | None = None) -> list[Passage]:
-        """Ranked passages for ``question`` (best first), only from articles ``filters`` admits."""
+                 filters: Filters | dict | None = None, as_of: str | None = None) -> list[Passage]:
+        """Ranked passages for ``question`` (best first), only from articles ``filters`` admits
+        and dated in the time the question names (see ``ask``)."""
         info = analyse_question(clean_question(question, self.settings.max_question_chars))
         mode, k = self._mode_and_k(mode, k)
         filters = Filters.of(filters)
         with self._reading() as loaded:
-            return loaded.retriever.search(info, k, mode, filters)
+            scope = search_scope(info, filters, loaded.store, as_of)
+            return loaded.retriever.search(scope.info, k, mode, scope.filters)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None,
-            history: Sequence[str | dict] | None = None, filters: Filters | dict | None = None) -> Answer:
+            history: Sequence[str | dict] | None = None, filters: Filters | dict | None = None,
+            as_of: str | None = None) -> Answer:
         """Answer ``question`` with cited sentences, or abstain with the nearest passages.
 
         ``filters``: search only articles in a date range, from some outlets, in some languages
         or with some ids (``Filters``, or a dict of its fields); undated articles are left out of a
-        date-filtered search.
+        date-filtered search. Time named in the question ("in October 2023", "sejak Juli", "tahun
+        lalu") filters by article date too, unless ``filters`` sets dates; relative times are
+        resolved against the newest article date in the index, or ``as_of`` (YYYY-MM-DD).
+        ``answer.filters`` is what was applied; ``answer.notes`` says it in words.
 
         ``history``: the conversation so far, as earlier questions (strings) or chat messages
         (``{"role": "user", "content": ...}``). A question that depends on it ("And who did he
@@ -217,10 +224,11 @@ class Assistant:
         mode, k = self._mode_and_k(mode, k)
         filters = Filters.of(filters)
         with self._reading() as loaded:
-            hits = loaded.retriever.hits(info, max(k, 5), mode, filters)
-        answer = compose_answer(question, info, hits, reading=self._read(info, hits))
+            scope = search_scope(info, filters, loaded.store, as_of)
+            hits = loaded.retriever.hits(scope.info, max(k, 5), mode, scope.filters)
+        answer = compose_answer(question, scope.info, hits, reading=self._read(scope.info, hits))
         answer.passages = answer.passages[:k]
-        answer.filters = filters.to_dict()
+        answer.filters, answer.notes = scope.filters.to_dict(), scope.notes
         return answer
 
     @property

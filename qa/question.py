@@ -11,6 +11,7 @@ from qa.text.dates import CALENDAR_WORD, is_year
 from qa.text.dictionary import segment
 from qa.text.language import detect_language
 from qa.text.normalize import STOPWORDS, fold, tokenize
+from qa.text.timeframe import TimeFrame
 
 QUESTION_TYPES = {
     "when": re.compile(r"\b(when|what (?:date|day|year|time|month)|kapan|kapankah|tanggal berapa|tahun berapa|"
@@ -37,6 +38,7 @@ class QuestionInfo:
     terms: list[str]
     key_terms: list[str]  # names and numbers that an answering passage must mention
     lang: str  # "en", "id" or "" (unknown)
+    timeframe: TimeFrame | None = None  # the article dates it asks about (set against the index: qa.scope)
 
     @property
     def topic_words(self) -> list[str]:

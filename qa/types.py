@@ -89,6 +89,7 @@ class Answer:
     rewritten_question: str = ""
     confidence: float | None = None  # the reader's calibrated P(the articles answer it); None without the reader
     filters: dict = field(default_factory=dict)  # the metadata filters the search applied (dates as YYYY-MM-DD)
+    notes: list[str] = field(default_factory=list)  # what was searched and left out ("Searching articles dated ...")
 
     def to_dict(self) -> dict:
         data = {
@@ -99,6 +100,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "filters": self.filters,
+            "notes": self.notes,
         }
         if self.rewritten_question and self.rewritten_question != self.question:
             data["rewritten_question"] = self.rewritten_question

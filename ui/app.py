@@ -153,10 +153,11 @@ def _searched_note(answer: Answer) -> str:
     parts = []
     if answer.rewritten_question:
         parts.append(f"Searched for: *{escape(answer.rewritten_question)}*")
-    if answer.filters:
-        shown = {"since": "from", "until": "until", "sources": "outlets", "langs": "languages", "doc_ids": "articles"}
-        parts.append("Only articles " + "; ".join(
-            f"{shown[k]} {escape(', '.join(v) if isinstance(v, list) else v)}" for k, v in answer.filters.items()))
+    parts += [escape(note) for note in answer.notes]
+    others = {k: v for k, v in answer.filters.items() if k in ("sources", "langs")}
+    if others:
+        shown = {"sources": "outlets", "langs": "languages"}
+        parts.append("Only " + "; ".join(f"{shown[k]} {escape(', '.join(v))}" for k, v in others.items()) + ".")
     return "  \n".join(parts)
 
 

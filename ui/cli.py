@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--until", metavar="YYYY-MM-DD", default="", help="only articles dated on or before this day")
     p.add_argument("--source", action="append", default=[], metavar="OUTLET", help="only this outlet (repeatable)")
     p.add_argument("--lang", action="append", default=[], choices=["id", "en"], help="only this language (repeatable)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
+                   help="the day relative times ('last year') count from (default: the newest article's date)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=_ask)
 
@@ -127,13 +129,12 @@ def _index(args) -> int:
 
 def _ask(args) -> int:
     filters = Filters(since=args.since, until=args.until, sources=args.source, langs=args.lang)
-    answer = _assistant(args).ask(args.question, k=args.k, mode=args.retriever, filters=filters)
+    answer = _assistant(args).ask(args.question, k=args.k, mode=args.retriever, filters=filters, as_of=args.as_of)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    if answer.filters:
-        print("Searched only: " + "; ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}"
-                                            for k, v in answer.filters.items()))
+    for note in answer.notes:
+        print(note)
     print(answer.text)
     print()
     for citation in answer.citations:

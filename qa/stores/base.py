@@ -83,6 +83,18 @@ class StoreReader(ABC):
     def stored_vectors(self, embed_hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors already computed for these embedded-text hashes (so unchanged text is not re-embedded)."""
 
+    @abstractmethod
+    def newest_day(self) -> str | None:
+        """The latest article date (ISO day) in the index, or None when no article is dated."""
+
+    @abstractmethod
+    def count_documents(self, filters: Filters | None = None) -> int:
+        """How many articles ``filters`` admits (all of them when None)."""
+
+    def count_undated(self) -> int:
+        """Articles with no known date (left out of every date-filtered search)."""
+        return self.count_documents() - self.count_documents(Filters(since="0001-01-01"))
+
     def document_hashes(self) -> dict[str, str]:
         """Document id -> content hash, for telling added, changed and removed articles apart."""
         return self.manifest.get("documents", {})

@@ -31,7 +31,7 @@ from embeddings.vector_index import (
 )
 from embeddings.vector_index import search as vector_search
 from qa.errors import IndexCorrupt, IndexMismatch, IndexNotFound, mapped
-from qa.filters import Filters
+from qa.filters import Filters, article_day
 from qa.hashing import file_sha256, text_hash
 from qa.lexical import LexicalIndex
 from qa.stores.base import PreparedDocument, Store, StoredChunk, StoreReader
@@ -322,6 +322,15 @@ class IndexStore(StoreReader):
     def lexical_search(self, tokens: list[str], k: int, expand: bool = False, filters: Filters | None = None):
         allowed = self.allowed_rows(filters) if filters is not None and filters.active else None
         return self.bm25.search(tokens, k, expand=expand, allowed=allowed)
+
+    def newest_day(self) -> str | None:
+        days = [d for d in (article_day(meta[4]) for meta in self._doc_meta.values()) if d]
+        return max(days) if days else None
+
+    def count_documents(self, filters: Filters | None = None) -> int:
+        if filters is None or not filters.active:
+            return len(self._doc_meta)
+        return sum(filters.admits(date=m[4], source=m[2], lang=m[6], doc_id=i) for i, m in self._doc_meta.items())
 
     def _allowed_rows(self, filters: Filters) -> np.ndarray:
         ids = [doc_id for doc_id, meta in self._doc_meta.items()

@@ -372,6 +372,15 @@ class PostgresReader(StoreReader):
         return [dict(zip(_META_KEYS, r)) for r in self._rows(
             "SELECT id, title, source, dateline, date, url, lang, path, n_chunks FROM newsqa_documents ORDER BY id")]
 
+    def newest_day(self) -> str | None:
+        day = self._rows("SELECT max(day) FROM newsqa_documents")[0][0]
+        return day.isoformat() if day else None
+
+    def count_documents(self, filters: Filters | None = None) -> int:
+        where, params = _where(filters)
+        return int(self._rows(f"SELECT count(*) FROM newsqa_documents d {'WHERE ' + where if where else ''}",
+                              params)[0][0])
+
     def document_hashes(self) -> dict[str, str]:
         return dict(self._rows("SELECT id, content_hash FROM newsqa_documents"))
 

@@ -25,3 +25,11 @@ they we at be it an what who when where which why how did does do about
 PERSONAL_PRONOUNS = frozenset("he she they him her them his hers their theirs".split())
 REFERRING_WORDS = frozenset(["it", "its", "there", "then", "the same"])
 CONTINUATIONS = ("and ", "what about ", "how about ", "and what about ", "also ")
+
+# How a question bounds time around a date it names ("since July", "between July and October").
+TIME_SINCE = frozenset(["since", "from", "starting"])
+TIME_AFTER = frozenset(["after"])
+TIME_BEFORE = frozenset(["before", "prior to"])
+TIME_UNTIL = frozenset(["until", "till", "through", "up to"])
+TIME_RANGE_OPEN = frozenset(["between", "from"])
+TIME_RANGE_JOIN = frozenset(["and", "to", "until", "till", "through", "-", "–"])

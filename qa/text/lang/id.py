@@ -34,3 +34,11 @@ REFERRING_WORDS = frozenset(["di sana", "ke sana", "dari sana", "saat itu", "wak
 NYA_WORDS = frozenset("hanya punya bertanya tanya menanyakan nyanyi bernyanyi penyanyi sesungguhnya".split())
 # Openings that continue the previous question ("Dan ...?", "Bagaimana dengan ...?").
 CONTINUATIONS = ("dan ", "lalu ", "terus ", "kemudian ", "bagaimana dengan ", "kalau ")
+
+# How a question bounds time around a date it names ("sejak Juli", "antara Juli dan Oktober").
+TIME_SINCE = frozenset(["sejak", "semenjak", "mulai", "dari"])
+TIME_AFTER = frozenset(["setelah", "sesudah", "seusai"])
+TIME_BEFORE = frozenset(["sebelum"])
+TIME_UNTIL = frozenset(["hingga", "sampai", "sampai dengan"])
+TIME_RANGE_OPEN = frozenset(["antara", "dari", "sejak"])
+TIME_RANGE_JOIN = frozenset(["dan", "hingga", "sampai", "ke", "-", "–"])

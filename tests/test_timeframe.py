@@ -1,0 +1,85 @@
+"""Time in questions, English and Indonesian, against fixed reference days."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from qa import InvalidFilter
+from qa.text.timeframe import describe_range, find_timeframe
+
+REFERENCE = dt.date(2024, 6, 30)
+
+
+@pytest.mark.parametrize("question, lang, since, until", [
+    ("What happened in October 2023?", "en", "2023-10-01", "2023-10-31"),
+    ("Apa yang terjadi pada Oktober 2023?", "id", "2023-10-01", "2023-10-31"),
+    ("What happened on 18 October 2023?", "en", "2023-10-18", "2023-10-18"),
+    ("Apa yang terjadi pada 19 Oktober 2023?", "id", "2023-10-19", "2023-10-19"),
+    ("Berapa kontainer yang dikirim pada 2023?", "id", "2023-01-01", "2023-12-31"),
+    ("What happened between July and October 2023?", "en", "2023-07-01", "2023-10-31"),
+    ("Apa yang terjadi antara Juli dan Oktober 2023?", "id", "2023-07-01", "2023-10-31"),
+    ("What happened between November and February 2024?", "en", "2023-11-01", "2024-02-29"),
+    ("Apa yang terjadi dari Juli hingga September 2023?", "id", "2023-07-01", "2023-09-30"),
+    ("What happened since July 2023?", "en", "2023-07-01", ""),
+    ("Berita apa saja sejak Juli?", "id", "2023-07-01", ""),  # the last July before the reference
+    ("What happened after July 2023?", "en", "2023-08-01", ""),
+    ("Apa yang terjadi setelah Juli 2023?", "id", "2023-08-01", ""),
+    ("Who visited before 2024?", "en", "", "2023-12-31"),
+    ("Siapa yang datang sebelum 19 Oktober 2023?", "id", "", "2023-10-18"),
+    ("What did Kim do last year?", "en", "2023-01-01", "2023-12-31"),
+    ("Apa yang dilakukan Kim tahun lalu?", "id", "2023-01-01", "2023-12-31"),
+    ("Berita bulan lalu tentang Korea", "id", "2024-05-01", "2024-05-31"),
+])
+def test_time_expressions_become_date_ranges(question, lang, since, until):
+    frame = find_timeframe(question, lang, REFERENCE)
+    assert frame is not None and (frame.since, frame.until) == (since, until)
+
+
+@pytest.mark.parametrize("question, lang", [
+    ("When did Lavrov visit Pyongyang?", "en"), ("Kapan Lavrov mengunjungi Pyongyang?", "id"),
+    ("What happened on Wednesday?", "en"), ("Apa yang terjadi pada hari Minggu?", "id"),
+    ("How many of the 1000 containers arrived?", "en"), ("Who won the match yesterday?", "en"),
+])
+def test_no_time_or_only_an_event_day_sets_no_range(question, lang):
+    assert find_timeframe(question, lang, REFERENCE) is None
+
+
+def test_relative_time_follows_the_reference_day():
+    frame = find_timeframe("What happened last year?", "en", dt.date(2020, 3, 1))
+    assert (frame.since, frame.until) == ("2019-01-01", "2019-12-31")
+
+
+def test_ranges_read_as_people_write_them():
+    assert describe_range("2023-10-01", "2023-10-31") == "1-31 October 2023"
+    assert describe_range("2023-10-18", "2023-10-18") == "18 October 2023"
+    assert describe_range("2023-07-01", "") == "from 1 July 2023"
+    assert describe_range("2023-11-01", "2024-02-29") == "1 November 2023 to 29 February 2024"
+
+
+def test_the_question_time_filters_by_article_date(fake_assistant):
+    answer = fake_assistant.ask("What happened in July 2023?")
+    assert answer.filters == {"since": "2023-07-01", "until": "2023-07-31"}
+    assert {p.doc_id for p in answer.passages} == {"004_d4cb343e0a788d8c"}
+    assert answer.notes == ["Searching articles dated 1-31 July 2023; 3 undated article(s) left out."]
+    assert {p.doc_id for p in fake_assistant.retrieve("What happened in July 2023?")} == {"004_d4cb343e0a788d8c"}
+
+
+def test_an_explicit_date_filter_wins_over_the_question(fake_assistant):
+    answer = fake_assistant.ask("What happened in July 2023?", filters={"since": "2023-10-01"})
+    assert answer.filters == {"since": "2023-10-01"}
+    assert {p.doc_id for p in answer.passages} == {"000_ca339fe098fdc454"}
+
+
+def test_a_time_no_article_is_dated_in_searches_everything_and_says_so(fake_assistant):
+    answer = fake_assistant.ask("What happened in 2019?")
+    assert answer.filters == {} and len({p.doc_id for p in answer.passages}) > 1
+    assert "No article is dated" in answer.notes[0]
+
+
+def test_relative_time_against_a_given_day(fake_assistant):
+    answer = fake_assistant.ask("Who met Kim Jong Un last year?", as_of="2024-03-01")
+    assert answer.filters == {"since": "2023-01-01", "until": "2023-12-31"}
+    with pytest.raises(InvalidFilter, match="YYYY-MM-DD"):
+        fake_assistant.ask("Who met Kim Jong Un last year?", as_of="March 2024")
