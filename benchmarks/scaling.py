@@ -342,17 +342,23 @@ def _row_offset(reader, corpus: Corpus) -> int:
 
 
 def run_scale(n: int, admin_url: str, workdir: Path, pieces: list[str], sentences: list[str], n_queries: int,
-              reindex: bool) -> dict:
-    from qa.stores.embedded import EmbeddedStore
-    from qa.stores.local_postgres import drop_database, new_database
-    from qa.stores.postgres import PostgresStore, connect
-
+              reindex: bool, backends: tuple[str, ...] = ("embedded", "postgresql")) -> dict:
     started = time.perf_counter()
     corpus = Corpus(n, pieces)
     queries = corpus.queries(n_queries)
     filters = filter_sets(corpus, n_queries)
     print(f"scale {n:,}: corpus generated in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     result: dict = {"chunks": n, "documents": corpus.n_docs, "queries": n_queries}
+
+    if "embedded" in backends:
+        result["embedded"] = _scale_embedded(n, workdir, corpus, queries, sentences, filters)
+    if "postgresql" in backends:
+        result["postgresql"] = _scale_postgres(n, admin_url, corpus, queries, sentences, filters, reindex)
+    return result
+
+
+def _scale_embedded(n, workdir, corpus, queries, sentences, filters) -> dict:
+    from qa.stores.embedded import EmbeddedStore
 
     folder = workdir / f"embedded-{n}"
     embedded = measure_backend("embedded", EmbeddedStore(folder), corpus, queries, sentences, filters)
@@ -361,7 +367,12 @@ def run_scale(n: int, admin_url: str, workdir: Path, pieces: list[str], sentence
     embedded["disk_kb_per_1000_chunks"] = round(size / n)  # bytes per chunk == KB per 1,000 chunks
     embedded["index_type"] = json.loads(next(folder.glob("v-*/manifest.json")).read_text())["index_type"]
     shutil.rmtree(folder, ignore_errors=True)
-    result["embedded"] = embedded
+    return embedded
+
+
+def _scale_postgres(n, admin_url, corpus, queries, sentences, filters, reindex) -> dict:
+    from qa.stores.local_postgres import drop_database, new_database
+    from qa.stores.postgres import PostgresStore, connect
 
     url = new_database(admin_url, "newsqa_scale")
     try:
@@ -383,10 +394,9 @@ def run_scale(n: int, admin_url: str, workdir: Path, pieces: list[str], sentence
                 t = time.perf_counter()
                 conn.execute("REINDEX INDEX newsqa_chunks_embedding")
                 postgres["hnsw_rebuild_s"] = round(time.perf_counter() - t, 1)
-        result["postgresql"] = postgres
     finally:
         drop_database(url, admin_url)
-    return result
+    return postgres
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -411,33 +421,39 @@ def render(result: dict) -> str:
                          f"{p[lang]['retrieve_p50_ms']} | |")
         lines.append(f"| all | index time (s) | {e['index_s']} | {p['index_s']} | |")
     for row in result.get("scale", []):
-        e, p = row["embedded"], row["postgresql"]
+        backends = [row.get("embedded"), row.get("postgresql")]
         lines += ["", f"### {row['chunks']:,} chunks ({row['documents']:,} documents, {row['queries']} queries "
                   "per figure, k=10)", "", "| figure | embedded | PostgreSQL |", "|---|---|---|"]
-        lines.append(f"| write through `Store.write` (s) | {e['write_s']} | {p['write_s']} |")
-        lines.append(f"| load (chunks/s) | {e['load_rows_per_s']:,} | {p['load_rows_per_s']:,} |")
-        lines.append(f"| open reader (s) | {e['open_reader_s']} | {p['open_reader_s']} |")
-        lines.append(f"| dense p50 / p95 (ms) | {e['dense_p50_ms']} / {e['dense_p95_ms']} | "
-                     f"{p['dense_p50_ms']} / {p['dense_p95_ms']} |")
-        lines.append(f"| dense recall@10 vs exact | {e['dense_recall@10']:.3f} ({e['index_type']}) | "
-                     f"{p['dense_recall@10']:.3f} (HNSW) |")
-        lines.append(f"| lexical p50 / p95 (ms) | {e['lexical_p50_ms']} / {e['lexical_p95_ms']} | "
-                     f"{p['lexical_p50_ms']} / {p['lexical_p95_ms']} |")
-        lines.append(f"| hybrid (dense + lexical) p50 / p95 (ms) | {e['hybrid_p50_ms']} / {e['hybrid_p95_ms']} | "
-                     f"{p['hybrid_p50_ms']} / {p['hybrid_p95_ms']} |")
-        for key in [k for k in e if k.startswith("filter ")]:
-            a, b = e[key], p[key]
-            lines.append(f"| {key} (measured {100 * a['selectivity']:.2f}%): p50 / p95 (ms), recall@10 | "
-                         f"{a['p50_ms']} / {a['p95_ms']}, {a['recall@10']:.3f} | "
-                         f"{b['p50_ms']} / {b['p95_ms']}, {b['recall@10']:.3f} |")
-        lines.append(f"| disk per 1,000 chunks (KB) | {e['disk_kb_per_1000_chunks']:,} | "
-                     f"{p['disk_kb_per_1000_chunks']:,} |")
-        lines.append(f"| disk total (MB) | {e['disk_bytes'] / 1e6:,.0f} | {p['disk_bytes'] / 1e6:,.0f} "
-                     f"(HNSW index {p['hnsw_index_bytes'] / 1e6:,.0f}) |")
-        if "vacuum_analyze_s" in p:
-            lines.append(f"| VACUUM ANALYZE after load (s) | | {p['vacuum_analyze_s']} |")
-        if "hnsw_rebuild_s" in p:
-            lines.append(f"| HNSW rebuilt after the load, `REINDEX` (s) | | {p['hnsw_rebuild_s']} |")
+        rows = [
+            ("write through `Store.write` (s)", lambda f: f"{f['write_s']}"),
+            ("load (chunks/s)", lambda f: f"{f['load_rows_per_s']:,}"),
+            ("open reader (s)", lambda f: f"{f['open_reader_s']}"),
+            ("dense p50 / p95 (ms)", lambda f: f"{f['dense_p50_ms']} / {f['dense_p95_ms']}"),
+            ("dense recall@10 vs exact",
+             lambda f: f"{f['dense_recall@10']:.3f} ({f.get('index_type', 'HNSW halfvec')})"),
+            ("lexical p50 / p95 (ms)", lambda f: f"{f['lexical_p50_ms']} / {f['lexical_p95_ms']}"),
+            ("hybrid (dense + lexical) p50 / p95 (ms)", lambda f: f"{f['hybrid_p50_ms']} / {f['hybrid_p95_ms']}"),
+        ]
+        some = next(f for f in backends if f)
+        for key in [k for k in some if k.startswith("filter ")]:
+            rows.append((f"{key} (measured {100 * some[key]['selectivity']:.2f}%): p50 / p95 (ms), recall@10",
+                         lambda f, key=key: f"{f[key]['p50_ms']} / {f[key]['p95_ms']}, {f[key]['recall@10']:.3f}"))
+        rows += [
+            ("disk per 1,000 chunks (KB)", lambda f: f"{f['disk_kb_per_1000_chunks']:,}"),
+            ("disk total (MB)", lambda f: f"{f['disk_bytes'] / 1e6:,.0f}" + (
+                f" (HNSW index {f['hnsw_index_bytes'] / 1e6:,.0f})" if "hnsw_index_bytes" in f else "")),
+            ("VACUUM ANALYZE after load (s)", lambda f: f"{f['vacuum_analyze_s']}"),
+            ("HNSW rebuilt after the load, `REINDEX` (s)", lambda f: f"{f['hnsw_rebuild_s']}"),
+        ]
+        for label, cell in rows:
+            cells = []
+            for f in backends:
+                try:
+                    cells.append("not run" if f is None else cell(f))
+                except KeyError:
+                    cells.append("")
+            if any(cells):
+                lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
 
 
@@ -449,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quality-limit", type=int, default=None,
                         help="at most this many FacQA valid questions per language (default: all 311)")
     parser.add_argument("--skip-reindex", action="store_true", help="do not time an HNSW rebuild after the load")
+    parser.add_argument("--backends", default="embedded,postgresql",
+                        help="scale part only: which backends to measure (default both)")
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a new one under /tmp)")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON as well")
     args = parser.parse_args(argv)
@@ -466,8 +484,8 @@ def main(argv: list[str] | None = None) -> int:
         result["quality"] = run_quality(admin_url, workdir, args.quality_limit)
     if sizes:
         pieces, sentences = indosum_pieces_and_sentences()
-        result["scale"] = [run_scale(n, admin_url, workdir, pieces, sentences, args.queries, not args.skip_reindex)
-                           for n in sizes]
+        result["scale"] = [run_scale(n, admin_url, workdir, pieces, sentences, args.queries, not args.skip_reindex,
+                                     tuple(b.strip() for b in args.backends.split(","))) for n in sizes]
     result["total_s"] = round(time.perf_counter() - started, 1)
     print(render(result))
     if args.json:

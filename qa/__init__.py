@@ -35,6 +35,7 @@ from qa.errors import (
     StoreUnavailable,
 )
 from qa.evaluation import evaluate, render_markdown, render_table
+from qa.export import answer_json, answer_markdown
 from qa.filters import Filters
 from qa.ingest import SUPPORTED_SUFFIXES
 from qa.settings import Settings
@@ -44,8 +45,8 @@ __all__ = [
     "SUPPORTED_SUFFIXES", "Answer", "Assistant", "Chunk", "Citation", "Document", "Filters", "GoldFileError",
     "IndexCorrupt", "IndexMismatch", "IndexNotFound", "IndexProblem", "IndexReport", "InvalidFilter",
     "InvalidQuestion", "ModelError", "NothingToIndex", "Passage", "Problem", "QAError", "Settings", "SettingsError",
-    "StoreUnavailable", "UploadReport", "ask", "evaluate", "get_assistant", "index", "render_markdown",
-    "render_table", "retrieve",
+    "StoreUnavailable", "UploadReport", "answer_json", "answer_markdown", "ask", "evaluate", "get_assistant", "index",
+    "render_markdown", "render_table", "retrieve",
 ]
 
 _assistants: dict[str, Assistant] = {}

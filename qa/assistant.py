@@ -13,6 +13,7 @@ from embeddings.parallel import ProcessPoolEmbedder
 from qa.answer import Reading, Refusal, compose_answer
 from qa.conversation import complete_followup
 from qa.errors import IndexNotFound, mapped
+from qa.feedback import Verdict, append_feedback, feedback_record, read_feedback
 from qa.filters import Filters
 from qa.indexer import build_index, remove_documents
 from qa.question import QuestionInfo, analyse_question, clean_question
@@ -256,6 +257,22 @@ class Assistant:
 
     def _mode_and_k(self, mode: str | None, k: int | None) -> tuple[str, int]:
         return check_mode(mode or self.settings.retriever), self.settings.top_k if k is None else max(1, int(k))
+
+    def record_feedback(self, answer: Answer, verdict: Verdict, passage: dict | None = None) -> dict:
+        """Keep a verdict on ``answer`` as a gold line (``qa.feedback``): ``up``, ``down``, or
+        ``passage`` with ``passage={"doc_id", "start", "end"}`` marking the passage that answers it.
+        Appended to ``Settings.feedback_file``, which ``qa eval --gold`` reads directly."""
+        def text(doc_id: str) -> str | None:
+            doc = self.document(doc_id)
+            return doc.text if doc else None
+
+        record = feedback_record(answer, verdict, passage, text)
+        append_feedback(self.settings.resolved_feedback_file, record)
+        return record
+
+    def feedback(self) -> list[dict]:
+        """The verdicts recorded so far, oldest first."""
+        return read_feedback(self.settings.resolved_feedback_file)
 
     def documents(self) -> list[dict]:
         """Metadata of every indexed article (id, title, source, dateline, date, lang, chunks)."""

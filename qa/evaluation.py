@@ -73,6 +73,8 @@ def load_gold(path: Path, document_text, split: str | None = None) -> tuple[list
                 raise ValueError("a line must be a JSON object")
             if split and record.get("split") not in (None, split):
                 continue
+            if record.get("verdict") == "down":  # feedback saying an answer was wrong: not gold (qa.feedback)
+                continue
             question = _parse(record, document_text)
         except json.JSONDecodeError as exc:
             problems.append(Problem(where, f"not valid JSON ({exc.msg})"))
@@ -169,11 +171,19 @@ def _run_one(assistant, q: GoldQuestion, k: int, mode: str) -> dict:
     return {
         "id": q.id, "question": q.question, "answerable": q.answerable, "ranks": ranks, "gains": gains,
         "answer": answer.text, "abstained": answer.abstained,
-        "hit": answer_hit(answer.text, q.answers) if q.answerable and not answer.abstained else 0.0,
+        "hit": _hit(answer, q),
         "cited_relevant": [bool(q.relevant(c.passage)) for c in answer.citations],
         "retrieved": [f"{p.doc_id}[{p.start}:{p.end}] {p.text[:100]}" for p in answer.passages[:3]],
         "latency_ms": round(latency, 2),
     }
+
+
+def _hit(answer, q: GoldQuestion) -> float | None:
+    """Answer hit; None (not counted) for an answerable question whose gold names no answer text
+    (a passage marked on the page)."""
+    if not q.answerable or answer.abstained:
+        return 0.0
+    return answer_hit(answer.text, q.answers) if q.answers else None
 
 
 def _aggregate(records: list[dict], questions: list[GoldQuestion]) -> dict:

@@ -66,6 +66,7 @@ class Settings:
     port: int = 7860
     auth: str = ""  # "user:password" pairs separated by commas; required off loopback
     max_upload_mb: int = 20
+    feedback_file: Path | None = None  # thumbs and marked passages as gold lines; default <cache_dir>/feedback.jsonl
     max_upload_files: int = 50
 
     def __post_init__(self):
@@ -99,6 +100,10 @@ class Settings:
     def store_url(self) -> str | None:
         """The PostgreSQL connection URL when ``store`` names one, else None (embedded index)."""
         return self.store if self.store.startswith(("postgresql://", "postgres://")) else None
+
+    @property
+    def resolved_feedback_file(self) -> Path:
+        return Path(self.feedback_file) if self.feedback_file else Path(self.cache_dir) / "feedback.jsonl"
 
     @property
     def model_cache_dir(self) -> Path:

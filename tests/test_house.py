@@ -24,8 +24,8 @@ PUBLIC = {
     "SUPPORTED_SUFFIXES", "Answer", "Assistant", "Chunk", "Citation", "Document", "Filters", "GoldFileError",
     "IndexCorrupt", "IndexMismatch", "IndexNotFound", "IndexProblem", "IndexReport", "InvalidFilter",
     "InvalidQuestion", "ModelError", "NothingToIndex", "Passage", "Problem", "QAError", "Settings", "SettingsError",
-    "StoreUnavailable", "UploadReport", "ask", "evaluate", "get_assistant", "index", "render_markdown",
-    "render_table", "retrieve",
+    "StoreUnavailable", "UploadReport", "answer_json", "answer_markdown", "ask", "evaluate", "get_assistant", "index",
+    "render_markdown", "render_table", "retrieve",
 }
 
 

@@ -15,6 +15,7 @@ from tests.conftest import SEEDS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
+FEEDBACK = []  # the page's feedback file (set by app_url)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -29,10 +30,12 @@ def free_port() -> int:
 def app_url(real_settings, tmp_path_factory):
     from ui.app import launch
 
-    settings = real_settings.with_(index_dir=tmp_path_factory.mktemp("ui") / "index")
+    folder = tmp_path_factory.mktemp("ui")
+    settings = real_settings.with_(index_dir=folder / "index", feedback_file=folder / "feedback.jsonl")
     assistant = Assistant(settings.index_dir, settings)
     assistant.index([SEEDS])
     port = free_port()
+    FEEDBACK[:] = [settings.feedback_file]
     demo = launch(assistant, "127.0.0.1", port, block=False)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
@@ -256,3 +259,27 @@ def test_gradio_client_passes_filters(app_url):
     result = client.predict("Kim Jong Un", 5, "hybrid", "2023-10-01", "2023-10-31", [], [], api_name="/ask")
     assert result["filters"] == {"since": "2023-10-01", "until": "2023-10-31"}
     assert {p["date"] for p in result["passages"]} == {"2023-10-19"}
+
+
+def test_export_and_feedback_from_the_page(page, app_url):
+    import json
+
+    ask(page, "How many containers did North Korea send to Russia?", 0)
+    with page.expect_download() as download:
+        page.click("#qa-download-md")
+    markdown = open(download.value.path(), encoding="utf-8").read()
+    assert markdown.startswith("## How many containers") and "### Sources" in markdown and "characters " in markdown
+    with page.expect_download() as download:
+        page.click("#qa-download-json")
+    exported = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert exported["question"].startswith("How many containers") and exported["citations"][0]["doc_id"]
+
+    page.locator("#qa-chat button[aria-label='Like'], #qa-chat button[title='Like']").last.click()
+    page.wait_for_function("document.querySelector('#qa-searched').innerText.includes('Thank you')", timeout=30_000)
+    page.locator("#qa-pick label").first.click()
+    page.locator("#qa-article #qa-first-hl").wait_for(timeout=30_000)
+    page.click("#qa-mark")
+    page.wait_for_function("document.querySelector('#qa-searched').innerText.includes('evidence')", timeout=30_000)
+    lines = [json.loads(x) for x in FEEDBACK[0].read_text(encoding="utf-8").splitlines()]
+    assert [line["verdict"] for line in lines[-2:]] == ["up", "passage"]
+    assert lines[-1]["evidence"][0]["quote"]

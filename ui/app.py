@@ -4,12 +4,23 @@ question checks, follow-ups, uploads and authentication settings."""
 from __future__ import annotations
 
 import logging
+import tempfile
 from html import escape
 from pathlib import Path
 
 import gradio as gr
 
-from qa import SUPPORTED_SUFFIXES, Answer, Assistant, Filters, QAError, Settings, UploadReport
+from qa import (
+    SUPPORTED_SUFFIXES,
+    Answer,
+    Assistant,
+    Filters,
+    QAError,
+    Settings,
+    UploadReport,
+    answer_json,
+    answer_markdown,
+)
 from ui.render import CARD_CLICK_JS, CSS, article_view, display_name, source_cards
 
 log = logging.getLogger("qa")
@@ -31,6 +42,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title="News QA: cited answers from your articles", fill_width=True) as demo:
         gr.Markdown("## News QA\nAsk in English or Indonesian. Every answer cites the passages it comes from.")
         cited = gr.State([])
+        answers = gr.State({})  # chat message index -> the Answer shown there (for feedback)
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Conversation", height=460, render_markdown=False, sanitize_html=True,
@@ -55,7 +67,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Tab("Sources"):
                     sources = gr.HTML(elem_id="qa-sources")
                     pick = gr.Radio(label="Open a source", choices=[], elem_id="qa-pick")
+                    mark = gr.Button("This passage answers the question", size="sm", elem_id="qa-mark")
                     article = gr.HTML(elem_id="qa-article")
+                    with gr.Row():
+                        download_md = gr.DownloadButton("Download answer (Markdown)", visible=False, size="sm",
+                                                        elem_id="qa-download-md")
+                        download_json = gr.DownloadButton("Download answer (JSON)", visible=False, size="sm",
+                                                          elem_id="qa-download-json")
                 with gr.Tab("Articles"):
                     table = gr.Dataframe(headers=TABLE_HEADERS, value=_documents_table(assistant), interactive=False,
                                          wrap=True, column_widths=["38%", "16%", "12%", "7%", "8%", "19%"],
@@ -70,14 +88,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages")
                     mode = gr.Radio(["hybrid", "dense", "bm25"], value=settings.retriever, label="Retrieval")
 
-        def respond(text, history, k, retrieval, since_day, until_day, sources, languages):
+        def respond(text, history, k, retrieval, since_day, until_day, sources, languages, shown_answers):
             history = list(history or [])
             try:
                 filters = Filters(since=(since_day or "").strip(), until=(until_day or "").strip(),
                                   sources=sources or (), langs=languages or ())
                 answer = assistant.ask(text or "", k=int(k), mode=retrieval, history=history, filters=filters)
             except QAError as exc:  # an ordinary mistake: say so inline, keep everything else as it is
-                yield (gr.update(), gr.update(), _notice(str(exc)), gr.update(), gr.update(), gr.update(), gr.update())
+                yield (gr.update(), gr.update(), _notice(str(exc)), gr.update(), gr.update(), gr.update(), gr.update(),
+                       gr.update(), gr.update(), gr.update())
                 return
             history.append({"role": "user", "content": _as_text(text)})
             history.append({"role": "assistant", "content": ""})
@@ -87,18 +106,51 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             step = max(1, len(words) // 8)
             for end in range(step, len(words), step):  # stream the answer in
                 history[-1] = {"role": "assistant", "content": " ".join(words[:end])}
-                yield history, "", note, gr.update(), gr.update(), gr.update(), []
+                yield (history, "", note, gr.update(), gr.update(), gr.update(), [], gr.update(), gr.update(),
+                       gr.update())
             history[-1] = {"role": "assistant", "content": shown}
             state = _cited_state(answer)
             choices = [item["label"] for item in state]
-            yield (history, "", note, source_cards(answer), gr.update(choices=choices, value=None), "", state)
+            markdown_file, json_file = _export_files(answer)
+            shown_answers = {**(shown_answers or {}), len(history) - 1: answer}
+            yield (history, "", note, source_cards(answer), gr.update(choices=choices, value=None), "", state,
+                   shown_answers, gr.update(value=markdown_file, visible=True),
+                   gr.update(value=json_file, visible=True))
 
-        outputs = [chatbot, question, notice, sources, pick, article, cited]
-        inputs = [question, chatbot, top_k, mode, since, until, outlets, langs]
+        outputs = [chatbot, question, notice, sources, pick, article, cited, answers, download_md, download_json]
+        inputs = [question, chatbot, top_k, mode, since, until, outlets, langs, answers]
         ask_button.click(respond, inputs, outputs, api_visibility="private")
         question.submit(respond, inputs, outputs, api_visibility="private")
-        new_chat.click(lambda: ([], "", "", gr.update(choices=[], value=None), "", []),
-                       None, [chatbot, notice, sources, pick, article, cited], api_visibility="private")
+        new_chat.click(lambda: ([], "", "", gr.update(choices=[], value=None), "", [], {}, gr.update(visible=False),
+                                gr.update(visible=False)),
+                       None, [chatbot, notice, sources, pick, article, cited, answers, download_md, download_json],
+                       api_visibility="private")
+
+        def on_like(data: gr.LikeData, shown_answers):
+            answer = (shown_answers or {}).get(data.index if isinstance(data.index, int) else data.index[0])
+            if answer is None:
+                return gr.update()
+            try:
+                assistant.record_feedback(answer, "up" if data.liked else "down")
+            except QAError as exc:
+                return _notice(str(exc))
+            return "Thank you: your verdict was kept as evaluation data (`qa feedback`)."
+
+        chatbot.like(on_like, [answers], notice, api_visibility="private")
+
+        def mark_passage(label, state, shown_answers):
+            item = next((s for s in state or [] if s["label"] == label), None)
+            if item is None or not shown_answers:
+                return _notice("Open a source first, then mark it.")
+            answer = shown_answers[max(shown_answers)]
+            try:
+                assistant.record_feedback(answer, "passage", {"doc_id": item["doc_id"], "start": item["start"],
+                                                              "end": item["end"]})
+            except QAError as exc:
+                return _notice(str(exc))
+            return "Thank you: this passage was kept as the answer's evidence (`qa feedback`)."
+
+        mark.click(mark_passage, [pick, cited, answers], notice, api_visibility="private")
 
         def open_source(label, state):
             item = next((s for s in state or [] if s["label"] == label), None)
@@ -166,6 +218,14 @@ def _outlets(assistant: Assistant) -> list[str]:
         return sorted({d["source"] for d in assistant.documents() if d["source"]}, key=str.casefold)
     except QAError:
         return []
+
+
+def _export_files(answer: Answer) -> tuple[str, str]:
+    """The answer as a Markdown and a JSON file, for the download buttons."""
+    folder = Path(tempfile.mkdtemp(prefix="newsqa-answer-"))
+    (folder / "answer.md").write_text(answer_markdown(answer), encoding="utf-8")
+    (folder / "answer.json").write_text(answer_json(answer), encoding="utf-8")
+    return str(folder / "answer.md"), str(folder / "answer.json")
 
 
 def _notice(message: str) -> str:

@@ -8,7 +8,17 @@ import logging
 import sys
 from pathlib import Path
 
-from qa import Assistant, Filters, QAError, Settings, evaluate, render_markdown, render_table
+from qa import (
+    Assistant,
+    Filters,
+    QAError,
+    Settings,
+    answer_json,
+    answer_markdown,
+    evaluate,
+    render_markdown,
+    render_table,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,8 +59,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", action="append", default=[], choices=["id", "en"], help="only this language (repeatable)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
                    help="the day relative times ('last year') count from (default: the newest article's date)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--format", choices=["text", "md", "json"], default="text",
+                   help="text (default), md (Markdown with the sources, for a report) or json")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
     p.set_defaults(run=_ask)
+
+    p = sub.add_parser("feedback", help="list the verdicts given on the page, or export them as a gold file")
+    p.add_argument("--export", type=Path, default=None, metavar="FILE",
+                   help="write the gold lines (verdicts up and passage) to FILE for `qa eval --gold FILE`")
+    p.add_argument("--json", action="store_true", help="print every line as JSON")
+    p.set_defaults(run=_feedback)
 
     p = sub.add_parser("remove", help="delete articles from the index by id")
     p.add_argument("ids", nargs="+", metavar="ID")
@@ -130,8 +148,11 @@ def _index(args) -> int:
 def _ask(args) -> int:
     filters = Filters(since=args.since, until=args.until, sources=args.source, langs=args.lang)
     answer = _assistant(args).ask(args.question, k=args.k, mode=args.retriever, filters=filters, as_of=args.as_of)
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+    if args.json or args.format == "json":
+        print(answer_json(answer))
+        return 0
+    if args.format == "md":
+        print(answer_markdown(answer), end="")
         return 0
     for note in answer.notes:
         print(note)
@@ -147,6 +168,25 @@ def _ask(args) -> int:
         print("Nearest passages:")
         for p in answer.passages:
             print(f"  {p.doc_id} [{p.start}:{p.end}] {p.score:.3f}: {p.text[:160]}...")
+    return 0
+
+
+def _feedback(args) -> int:
+    records = Assistant(build_default=False).feedback()
+    if args.export:
+        gold = [r for r in records if r["verdict"] != "down"]
+        args.export.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in gold), encoding="utf-8")
+        print(f"Wrote {len(gold)} gold line(s) to {args.export} ({len(records) - len(gold)} thumbs-down left out).")
+        return 0
+    for record in records:
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            sources = ", ".join(f"{e['doc']}[{e.get('start', '?')}:{e.get('end', '?')}]" for e in record["evidence"])
+            shown = f"{record['time']}  {record['verdict']:7}  {record['question']}"
+            print(shown + (f"  ({sources})" if sources else ""))
+    if not records:
+        print("No feedback yet: use the thumbs on the page, or 'This passage answers it' under a source.")
     return 0
 
 
