@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from qa.stores import Store, StoreReader, open_store
 from qa.stores.base import Progress
 from qa.types import Answer, Document, Hits, IndexReport, Passage, UploadReport
 from qa.uploads import read_uploads
+from qa.watch import FolderWatcher
 
 log = logging.getLogger("qa")
 READER_PASSAGES = 5  # top passages the reader reads: ~1,000 tokens, within the latency budget (docs/benchmarks.md)
@@ -257,6 +258,12 @@ class Assistant:
 
     def _mode_and_k(self, mode: str | None, k: int | None) -> tuple[str, int]:
         return check_mode(mode or self.settings.retriever), self.settings.top_k if k is None else max(1, int(k))
+
+    def watch(self, paths: Sequence[str | Path], interval: float = 1.0, stop: threading.Event | None = None,
+              report: Callable[[str], None] = log.info) -> None:
+        """Index ``paths``, then keep the index in step with them (new, changed and deleted files)
+        until ``stop`` is set; ``report`` gets one line per change (``qa.watch``)."""
+        FolderWatcher(self, paths, report).run(interval, stop)
 
     def record_feedback(self, answer: Answer, verdict: Verdict, passage: dict | None = None) -> dict:
         """Keep a verdict on ``answer`` as a gold line (``qa.feedback``): ``up``, ``down``, or

@@ -7,6 +7,7 @@ import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -267,11 +268,11 @@ def test_export_and_feedback_from_the_page(page, app_url):
     ask(page, "How many containers did North Korea send to Russia?", 0)
     with page.expect_download() as download:
         page.click("#qa-download-md")
-    markdown = open(download.value.path(), encoding="utf-8").read()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
     assert markdown.startswith("## How many containers") and "### Sources" in markdown and "characters " in markdown
     with page.expect_download() as download:
         page.click("#qa-download-json")
-    exported = json.loads(open(download.value.path(), encoding="utf-8").read())
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert exported["question"].startswith("How many containers") and exported["citations"][0]["doc_id"]
 
     page.locator("#qa-chat button[aria-label='Like'], #qa-chat button[title='Like']").last.click()

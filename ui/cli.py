@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 from qa import (
@@ -43,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="index files or folders of articles (.txt .md .html .jsonl)")
     p.add_argument("paths", nargs="+", type=Path)
     _index_option(p)
+    p.add_argument("--watch", action="store_true",
+                   help="then keep the index in step with PATHS (new, changed, deleted files) until Ctrl-C")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between scans with --watch (default 1)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="embed in N processes (default $NEWSQA_EMBED_WORKERS or 1; for many cores)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -127,6 +131,8 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 def _index(args) -> int:
     assistant = Assistant(args.index, Settings.from_env(embed_workers=args.workers), build_default=False)
+    if args.watch:
+        return _watch(assistant, args)
     report = assistant.index(args.paths, progress=_progress)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
@@ -168,6 +174,17 @@ def _ask(args) -> int:
         print("Nearest passages:")
         for p in answer.passages:
             print(f"  {p.doc_id} [{p.start}:{p.end}] {p.score:.3f}: {p.text[:160]}...")
+    return 0
+
+
+def _watch(assistant: Assistant, args) -> int:
+    def report(line: str) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+
+    try:
+        assistant.watch(args.paths, args.interval, report=report)
+    except KeyboardInterrupt:
+        report("stopped watching")
     return 0
 
 
