@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa.answer.candidates import candidates, choose
+from qa.answer.conflicts import disagreement
 from qa.answer.params import DEFAULT_PARAMS, AnswerParams
 from qa.answer.reading import Refusal, read_candidates, refusal_features
 from qa.answer.refusal import should_abstain
-from qa.answer.render import render_sentences, render_timeline
+from qa.answer.render import render_disagreement, render_sentences, render_timeline
 from qa.answer.timeline import timeline, when_occurrences
 from qa.question import QuestionInfo
 from qa.text.language import detect_language
@@ -49,9 +50,13 @@ def compose_answer(question: str, info: QuestionInfo, hits: Hits, params: Answer
     if info.kind == "when":
         occurrences = when_occurrences(info, ranked, hits, params)
         if occurrences:
-            # Timeline labels follow the language of the question as the person asked it.
-            lang = detect_language(question) if rewritten else info.lang
-            return render_timeline(question, lang, occurrences, hits.passages, rewritten)
+            return render_timeline(question, _answer_lang(question, info, rewritten), occurrences, hits.passages,
+                                   rewritten)
+    if info.kind == "number":  # the rules' name spans are any capitalised words: too loose to compare
+        near = [c for c in ranked if c.score >= params.compared_score_ratio * ranked[0].score]
+        if positions := disagreement(info.kind, near, hits.passages):
+            return render_disagreement(question, _answer_lang(question, info, rewritten), positions,
+                                       hits.passages, rewritten)
     return render_sentences(question, choose(ranked, params), hits.passages, rewritten)
 
 
@@ -63,10 +68,17 @@ def _from_reading(question: str, info: QuestionInfo, hits: Hits, params: AnswerP
     if confidence < reading.refusal.threshold or not ranked:
         answer = Answer(question, NOT_FOUND, [], hits.passages, True, rewritten)
     elif info.kind == "when" and (occurrences := timeline(ranked, hits, params)):
-        # Timeline labels follow the language of the question as the person asked it.
-        lang = detect_language(question) if rewritten else info.lang
-        answer = render_timeline(question, lang, occurrences, hits.passages, rewritten)
+        answer = render_timeline(question, _answer_lang(question, info, rewritten), occurrences, hits.passages,
+                                 rewritten)
+    elif info.kind in ("number", "who", "where") and (positions := disagreement(info.kind, ranked, hits.passages)):
+        answer = render_disagreement(question, _answer_lang(question, info, rewritten), positions, hits.passages,
+                                     rewritten)
     else:
         answer = render_sentences(question, ranked[:1], hits.passages, rewritten)
     answer.confidence = round(confidence, 4)
     return answer
+
+
+def _answer_lang(question: str, info: QuestionInfo, rewritten: str) -> str:
+    """Labels follow the language of the question as the person asked it."""
+    return detect_language(question) if rewritten else info.lang

@@ -29,6 +29,9 @@ class AnswerParams:
     when_score_ratio: float = 0.5  # a dated sentence must score this share of the best sentence
     when_candidates: int = 15  # dated sentences considered for the timeline
     min_date_specificity: float = 0.6  # a weekday or month at least (qa.text.dates.date_specificity)
+    # Disagreeing sources (qa.answer.conflicts): a sentence's value is compared when it scores this
+    # share of the best sentence; the timeline's when_score_ratio, so what would enter a timeline counts.
+    compared_score_ratio: float = 0.5
     # Refusal ("not found in the articles")
     passages_checked: int = 5  # passages whose words must cover the question's names
     topic_known_share: float = 0.6  # a question "in the articles' language" uses this share of known words

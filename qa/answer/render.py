@@ -95,3 +95,27 @@ def _add_also_reported(chosen: list[Candidate], cites: Citations, passages: list
                 continue
             if any(re.search(rf"(?<![\w.,]){re.escape(f)}(?![\w]|[.,]\d)", passage.text.lower()) for f in facts):
                 citation.also_reported_by.append(doc)
+
+
+def render_disagreement(question: str, lang: str, positions: list, passages: list[Passage],
+                        rewritten: str) -> Answer:
+    """Each value the sources give, with the sentence that states it and every article behind it."""
+    cites = Citations(passages)
+    lines = ["Sumber berbeda:" if lang == "id" else "The sources differ:"]
+    for position in positions:
+        first, *others = position.members
+        citation = cites.cite(first)
+        line = f"- {position.label}: {first.text} [{citation.n}]"
+        backing = []
+        for other in others:
+            if passages[other.passage_index].doc_id in {citation.passage.doc_id, *citation.also_reported_by}:
+                continue
+            extra = cites.cite(other)
+            extra.corroborates = citation.n
+            citation.also_reported_by.append(extra.passage.doc_id)
+            backing.append(extra)
+        if backing:
+            line += " (" + ("juga diberitakan " if lang == "id" else "also reported by ") + ", ".join(
+                f"[{c.n}]" for c in backing) + ")"
+        lines.append(line)
+    return Answer(question, "\n".join(lines), cites.items, passages, False, rewritten)

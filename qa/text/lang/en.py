@@ -33,3 +33,10 @@ TIME_BEFORE = frozenset(["before", "prior to"])
 TIME_UNTIL = frozenset(["until", "till", "through", "up to"])
 TIME_RANGE_OPEN = frozenset(["between", "from"])
 TIME_RANGE_JOIN = frozenset(["and", "to", "until", "till", "through", "-", "–"])
+
+# Numbers written as words, and how a figure is qualified ("more than 1,000" is not "1,000").
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "hundred": 100, "thousand": 1000}
+QUALIFIERS = {"more": frozenset(["more than", "over", "above", "at least"]),
+              "less": frozenset(["less than", "fewer than", "under", "below"]),
+              "about": frozenset(["about", "around", "nearly", "almost", "roughly", "some"])}

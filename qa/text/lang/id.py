@@ -42,3 +42,10 @@ TIME_BEFORE = frozenset(["sebelum"])
 TIME_UNTIL = frozenset(["hingga", "sampai", "sampai dengan"])
 TIME_RANGE_OPEN = frozenset(["antara", "dari", "sejak"])
 TIME_RANGE_JOIN = frozenset(["dan", "hingga", "sampai", "ke", "-", "–"])
+
+# Numbers written as words, and how a figure is qualified ("lebih dari 1.000" is not "1.000").
+NUMBER_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7, "delapan": 8,
+                "sembilan": 9, "sepuluh": 10, "seratus": 100, "seribu": 1000}
+QUALIFIERS = {"more": frozenset(["lebih dari", "di atas", "setidaknya", "sedikitnya", "minimal"]),
+              "less": frozenset(["kurang dari", "di bawah"]),
+              "about": frozenset(["sekitar", "hampir", "kira-kira", "kurang lebih"])}
