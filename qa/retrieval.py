@@ -23,7 +23,7 @@ from qa.filters import Filters
 from qa.lexical import TRANSLATION_WEIGHT
 from qa.question import QuestionInfo
 from qa.stores.base import StoreReader
-from qa.text.dates import date_specificity, latest_date_mentioned
+from qa.text.dates import date_specificity, dated_days, latest_date_mentioned
 from qa.text.entities import answer_spans
 from qa.text.matching import known_to, mentioned_terms
 from qa.text.normalize import tokenize
@@ -60,12 +60,17 @@ class Retriever:
         passages = self.search(info, k, mode, filters)
         vocab = self.store.vocabulary
         known = frozenset(t for t in info.checked_terms if known_to(t, vocab))
-        dates = {}
-        if info.kind == "when":  # undated articles are placed in time by the latest date they mention
-            for doc_id in {p.doc_id for p in passages if not p.date}:
+        dates, days = {}, {}
+        if info.kind == "when":  # each article's own dates place its sentences in time
+            for doc_id in {p.doc_id for p in passages}:
                 doc = self.store.document(doc_id)
-                dates[doc_id] = latest_date_mentioned(doc.text) if doc else ""
-        return Hits(passages, known, dates)
+                if doc is None:
+                    continue
+                if not doc.date:  # an undated article happened no earlier than the latest date it mentions
+                    dates[doc_id] = latest_date_mentioned(doc.text)
+                latest = dates.get(doc_id, "")
+                days[doc_id] = dated_days(doc.text, doc.date[:4] or (latest[:4] if len(latest) >= 7 else ""))
+        return Hits(passages, known, dates, days)
 
     def search(self, info: QuestionInfo, k: int = 5, mode: str = "hybrid",
                filters: Filters | None = None) -> list[Passage]:

@@ -59,6 +59,7 @@ class Hits:
     passages: list[Passage]
     corpus_terms: frozenset[str] = frozenset()  # the question's checked terms that some article uses
     article_dates: dict[str, str] = field(default_factory=dict)  # doc id -> latest date it mentions
+    article_days: dict[str, dict] = field(default_factory=dict)  # doc id -> weekday/(day, month) -> date it gives
 
 
 @dataclass

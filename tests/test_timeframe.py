@@ -83,3 +83,29 @@ def test_relative_time_against_a_given_day(fake_assistant):
     assert answer.filters == {"since": "2023-01-01", "until": "2023-12-31"}
     with pytest.raises(InvalidFilter, match="YYYY-MM-DD"):
         fake_assistant.ask("Who met Kim Jong Un last year?", as_of="March 2024")
+
+
+def test_an_article_ties_weekdays_to_its_dates():
+    from qa.text.dates import dated_days
+
+    text = ("Lavrov tiba di Pyongyang pada Rabu (18/10). Ia bertemu Kim pada hari Kamis. "
+            "Antara 1 September dan 1 Oktober kontainer dikirim. Kamis (19/10/2023) ia pulang.")
+    tied = dated_days(text, "2023")
+    assert tied["rabu"] == "2023-10-18" and tied[(18, 10)] == "2023-10-18"
+    assert tied["kamis"] == "2023-10-19"  # from the sentence that gives Thursday its date
+    assert (1, 9) not in tied and (1, 10) not in tied  # two days in one sentence: which is which is not said
+    assert dated_days("Pada Rabu (18/10) ia tiba.", "") == {}  # no year known: no date
+
+
+def test_a_timeline_sentence_takes_the_date_its_article_gives_that_day():
+    from qa.answer.candidates import Candidate
+    from qa.answer.params import DEFAULT_PARAMS
+    from qa.answer.timeline import timeline
+    from qa.types import Hits, Passage
+
+    text = "Ia bertemu Kim Jong Un pada hari Kamis di Pyongyang."
+    passage = Passage("a", 100, 100 + len(text), text, 1.0)
+    candidate = Candidate(0, 100, 100 + len(text), text, 1.0, spans=[(133, 138)], key_hits=1)
+    hits = Hits([passage], article_dates={"a": "2023-10"}, article_days={"a": {"kamis": "2023-10-19"}})
+    [occurrence] = timeline([candidate], hits, DEFAULT_PARAMS)
+    assert occurrence.key == "2023-10-19" and not occurrence.after

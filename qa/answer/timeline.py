@@ -1,10 +1,12 @@
 """Answers to "when" questions as a timeline: each distinct occurrence once, in time order.
 
 News articles rarely carry a full date in every sentence: "Rabu (18/10)", "pada hari Rabu",
-"Kamis (19 Oktober)". A sentence's date is resolved from the sentence itself, then from its
-article's date, then from another resolved sentence that names the same day (articles about
-the same event share "Rabu" or "19/10"), then from the latest month the article mentions
-(it happened no earlier than that).
+"Kamis (19 Oktober)". A sentence's date is the most precise the text supports: a date the
+sentence states; the date its article gives the same day elsewhere ("pada hari Rabu" where the
+article says "Rabu (18/10)"); the article's own date (or year) with the sentence's day; the
+date another retrieved article gives that day ("19 Oktober" -> 19/10/2023); the date of another
+resolved sentence that names the same day (articles about the same event share "Rabu" or
+"19/10"); else the latest month the article mentions (it happened no earlier than that).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def when_occurrences(info: QuestionInfo, ranked: list[Candidate], hits: Hits,
 
 
 def timeline(ranked: list[Candidate], hits: Hits, params: AnswerParams) -> list[Occurrence]:
-    dated = [_resolve(c, hits.passages[c.passage_index], hits.article_dates) for c in ranked
+    dated = [_resolve(c, hits.passages[c.passage_index], hits.article_dates, hits.article_days) for c in ranked
              if c.spans and date_specificity(c.text) >= params.min_date_specificity]
     _inherit(dated)
     groups: dict[str, Occurrence] = {}
@@ -61,20 +63,29 @@ def timeline(ranked: list[Candidate], hits: Hits, params: AnswerParams) -> list[
     return ordered[: params.max_occurrences]
 
 
-def _resolve(candidate: Candidate, passage: Passage, article_dates: dict[str, str]) -> Dated:
+def _resolve(candidate: Candidate, passage: Passage, article_dates: dict[str, str],
+             article_days: dict[str, dict]) -> Dated:
     text = candidate.text
     item = Dated(candidate, days=named_days(text))
     explicit = date_key(text)
     if len(explicit) == 10:
         item.key = explicit
         return item
+    tied = article_days.get(passage.doc_id, {})
+    same_day = sorted(tied[d] for d in item.days if d in tied)
+    if same_day:  # the article gives this day's date elsewhere ("Rabu (18/10)")
+        item.key = same_day[0]
+        return item
     # The latest date the article mentions (the passage's own, when the article was not read).
     latest = article_dates.get(passage.doc_id)
     latest = latest_date_mentioned(passage.text) if latest is None else latest
     year = (passage.date or "")[:4] or (latest[:4] if len(latest) >= 7 else "")
     day_month = next((d for d in item.days if isinstance(d, tuple)), None)
+    elsewhere = {d: key for days in article_days.values() for d, key in days.items() if isinstance(d, tuple)}
     if day_month and year:
         item.key = f"{year}-{day_month[1]:02d}-{day_month[0]:02d}"
+    elif day_month in elsewhere:  # another retrieved article dates the same calendar day
+        item.key = elsewhere[day_month]
     elif explicit:
         item.key = explicit
     elif passage.date:

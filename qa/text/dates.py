@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from qa.text.lang import LANGUAGES
+from qa.text.sentences import split_sentences
 
 MONTHS: dict[str, int] = {name: n for lang in LANGUAGES.values() for name, n in lang.MONTHS.items()}
 WEEKDAYS: dict[str, int] = {name: n for lang in LANGUAGES.values() for name, n in lang.WEEKDAYS.items()}
@@ -108,6 +109,27 @@ def named_days(text: str) -> set:
         if 1 <= day <= 31 and 1 <= month <= 12:
             days.add((day, month))
     return days
+
+
+def dated_days(text: str, year: str) -> dict:
+    """Weekdays and (day, month) pairs an article ties to a calendar date ("Rabu (18/10)", with
+    ``year`` for dates that omit it): how a sentence saying only "pada hari Rabu" gets the date the
+    same article gives that day elsewhere."""
+    tied: dict = {}
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        days = named_days(sentence)
+        pairs = [d for d in days if isinstance(d, tuple)]
+        if len(pairs) > 1:  # "antara 1 September dan 1 Oktober": which day is which is not said
+            continue
+        key = date_key(sentence)
+        pair = pairs[0] if pairs else None
+        if len(key) != 10 and pair and year:
+            key = f"{year}-{pair[1]:02d}-{pair[0]:02d}"
+        if len(key) == 10:
+            for day in days:
+                tied.setdefault(day, key)
+    return tied
 
 
 def is_year(token: str) -> bool:
