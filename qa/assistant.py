@@ -12,7 +12,7 @@ from embeddings.models import Embedder, is_registered, load_embedder
 from embeddings.parallel import ProcessPoolEmbedder
 from qa.answer import Reading, Refusal, compose_answer
 from qa.conversation import complete_followup
-from qa.errors import IndexNotFound, mapped
+from qa.errors import IndexMismatch, IndexNotFound, mapped
 from qa.feedback import Verdict, append_feedback, feedback_record, read_feedback
 from qa.filters import Filters
 from qa.indexer import build_index, remove_documents
@@ -181,14 +181,18 @@ class Assistant:
             self._default_ready = True
 
     def _reembed_for_this_model(self) -> None:
-        old = self.store.open_reader()  # files verified; the model is compared here
         try:
-            built_with = old.manifest.get("model", {}).get("fingerprint")
-            if built_with == self.embedder.fingerprint:
-                return
-            documents = [old.document(meta["id"]) for meta in old.documents()]
-        finally:
-            old.close()
+            old = self.store.open_reader()  # files verified; the model is compared here
+        except IndexMismatch:  # an index of an older format: rebuilt from the articles it stores
+            documents, built_with = self.store.stored_documents(), "an older index format"
+        else:
+            try:
+                built_with = old.manifest.get("model", {}).get("fingerprint")
+                if built_with == self.embedder.fingerprint:
+                    return
+                documents = [old.document(meta["id"]) for meta in old.documents()]
+            finally:
+                old.close()
         log.warning("The default index in %s was built with %s; re-embedding its %d articles with %s.",
                     self.store.location, built_with, len(documents), self.embedder.fingerprint)
         build_index(self.store, self.embedder, self.settings, documents=documents)

@@ -16,7 +16,8 @@ import pytest
 import qa
 from qa import Assistant, Document, IndexCorrupt, SettingsError
 from qa.settings import Settings
-from qa.stores.embedded import POINTER, IndexStore
+from qa.stores.embedded import IndexStore
+from qa.stores.folder import POINTER
 from tests.conftest import REPO, SEEDS, FakeEmbedder
 
 PACKAGES = ("qa", "embeddings", "ui", "benchmarks")

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from qa import Assistant, IndexCorrupt, IndexMismatch, IndexNotFound
-from qa.stores.embedded import MANIFEST, IndexStore, current_version
+from qa.stores.embedded import IndexStore
+from qa.stores.folder import MANIFEST, current_version
 from tests.conftest import SEEDS, FakeEmbedder
 
 
@@ -19,11 +20,12 @@ def copy_seeds(tmp_path):
 def test_index_folder_has_manifest_and_no_pickle(fake_assistant):
     version = current_version(fake_assistant.index_dir)
     manifest = json.loads((version / MANIFEST).read_text())
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["model"]["fingerprint"] == "fake:v1" and manifest["model"]["dimension"] == 64
     assert manifest["chunking"]["max_chars"] == fake_assistant.settings.chunk_chars
     assert set(manifest["documents"]) == {p.stem for p in SEEDS.glob("*.txt")}
-    assert manifest["counts"]["chunks"] == IndexStore.open(fake_assistant.index_dir).faiss.ntotal > 0
+    assert manifest["counts"]["chunks"] == manifest["counts"]["rows"] == IndexStore.open(
+        fake_assistant.index_dir).faiss.ntotal > 0
     for name in manifest["files"]:
         assert not name.endswith((".pkl", ".pickle"))
         head = (version / name).read_bytes()[:2]
@@ -86,7 +88,8 @@ def test_other_format_version_is_refused(fake_assistant):
         IndexStore.open(fake_assistant.index_dir)
 
 
-@pytest.mark.parametrize("victim", ["faiss.index", "store.sqlite", "vectors.npy", "bm25/vocab.index.json"])
+@pytest.mark.parametrize("victim", ["faiss.index", "store.sqlite", "vectors.npy", "bm25/main/rows.npy",
+                                    "deleted_rows.npy"])
 def test_truncated_or_altered_files_are_detected(fake_assistant, victim):
     path = current_version(fake_assistant.index_dir) / victim
     data = path.read_bytes()
@@ -153,3 +156,50 @@ def test_large_index_files_are_memory_mapped(fake_assistant, monkeypatch):
     monkeypatch.setattr(vector_index, "MMAP_ABOVE_BYTES", 0)
     mapped = Assistant(fake_assistant.index_dir, fake_assistant.settings, FakeEmbedder())
     assert [p.to_dict() for p in mapped.retrieve("Shoigu pameran pertahanan", k=3)] == expected
+
+
+def test_adding_and_deleting_articles_appends_without_a_rebuild(fake_assistant):
+    from qa import Document
+
+    before = json.loads((current_version(fake_assistant.index_dir) / MANIFEST).read_text())
+    rows = before["counts"]["rows"]
+    smallest = min(fake_assistant.documents(), key=lambda d: d["chunks"])
+    fake_assistant.add_documents([Document(id="extra", text="Jembatan Suramadu ditutup karena badai besar.")])
+    fake_assistant.remove_documents([smallest["id"]])
+    after = current_version(fake_assistant.index_dir)
+    manifest = json.loads((after / MANIFEST).read_text())
+    assert manifest["counts"]["rows"] == rows + 1 and manifest["counts"]["main_rows"] == rows  # appended
+    main = "bm25/main/rows.npy"
+    assert manifest["files"][main] == before["files"][main]
+    assert manifest["counts"]["chunks"] == rows + 1 - smallest["chunks"]
+    assert len(np.load(after / "deleted_rows.npy")) == smallest["chunks"]
+    assert fake_assistant.retrieve("Jembatan Suramadu badai", k=1)[0].doc_id == "extra"
+    for mode in ("dense", "bm25", "hybrid"):
+        assert all(p.doc_id != smallest["id"] for p in fake_assistant.retrieve("Korea Utara Rusia", k=50, mode=mode))
+
+
+def test_appended_bm25_scores_equal_a_fresh_build(fake_assistant, tmp_path, settings):
+    from qa import Document
+
+    extra = [Document(id=f"x{i}", text=f"Pelabuhan nomor {i} menerima kapal kontainer dan jembatan baru.")
+             for i in range(3)]
+    fake_assistant.add_documents(extra)
+    fake_assistant.remove_documents(["001_eae76bf788f95f59", "x1"])
+    fresh = Assistant(tmp_path / "fresh", settings, FakeEmbedder())
+    fresh.add_documents([fake_assistant.document(d["id"]) for d in fake_assistant.documents()])
+    for question in ("Pelabuhan kontainer jembatan", "Lavrov Pyongyang Shoigu", "Berapa kontainer dikirim"):
+        grown = [(p.doc_id, p.start, round(p.score, 4)) for p in fake_assistant.retrieve(question, k=8, mode="bm25")]
+        built = [(p.doc_id, p.start, round(p.score, 4)) for p in fresh.retrieve(question, k=8, mode="bm25")]
+        assert grown == built, question
+
+
+def test_an_index_of_the_older_format_is_rebuilt_from_its_articles(tmp_path, settings):
+    default = Assistant(settings=settings, embedder=FakeEmbedder())
+    default.documents()  # builds the default index from the seeds
+    version = current_version(settings.resolved_index_dir)
+    manifest = json.loads((version / MANIFEST).read_text())
+    (version / MANIFEST).write_text(json.dumps({**manifest, "format_version": 1}))
+    with pytest.raises(IndexMismatch, match="reads version 2"):
+        IndexStore.open(settings.resolved_index_dir)
+    again = Assistant(settings=settings, embedder=FakeEmbedder())
+    assert len(again.documents()) == 5 and again.retrieve("Lavrov", k=1)

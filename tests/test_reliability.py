@@ -16,7 +16,7 @@ import pytest
 
 from qa import Answer, Assistant, Citation, Document, InvalidQuestion, Passage, QAError, Settings, SettingsError
 from qa.ingest import load_documents
-from qa.stores.embedded import current_version
+from qa.stores.folder import current_version
 from qa.uploads import safe_filename
 from tests.conftest import REPO, SEEDS, FakeEmbedder
 from ui.app import serve, upload_summary

@@ -129,6 +129,11 @@ class Store(ABC):
     def open_reader(self, fingerprint: str | None = None, model_name: str = "") -> StoreReader:
         """A view of the current index; refused (``IndexMismatch``) when another model built it."""
 
+    def stored_documents(self) -> list[Document]:
+        """The articles the index holds even when this code cannot read its format (so an old
+        index can be rebuilt from them); empty where formats are upgraded in place."""
+        return []
+
     @abstractmethod
     def write(self, documents: Iterable[PreparedDocument], manifest: dict, replace_all: bool,
               keep_ids: Iterable[str] = ()) -> None:

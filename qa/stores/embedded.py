@@ -1,23 +1,21 @@
-"""The embedded store (the default): a folder of versions and a ``CURRENT`` pointer, each version a folder of
-plain files (SQLite for texts and metadata, ``.npy`` vectors, a FAISS file, BM25 arrays) with a
-``manifest.json`` that records the model, chunking, per-document content hashes and the
-checksum of every file. No pickle anywhere.
+"""The embedded store (the default): an index folder of versions (``qa.stores.folder``) read
+with FAISS, SQLite and numpy BM25 arrays (``qa.lexical``), for a laptop and ``make run``.
 
-Writers build a complete new version beside the old one and then replace ``CURRENT``
-atomically, so an interrupted build leaves the previous index intact and readers never see a
-half-written one.
+A write publishes a new version. Adding or deleting a few articles in a large index appends:
+the new chunks' vectors go to the end of the vector file and FAISS index, their words to a
+small delta BM25 segment, and the rows of replaced or deleted articles are listed as deleted;
+nothing already stored is re-embedded or re-indexed. When the delta and the deleted rows
+outgrow ``COMPACT_SHARE`` of the index, or the whole index is replaced, the version is built
+afresh from the stored chunks and vectors.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import sqlite3
-import tempfile
 import threading
-import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,166 +28,41 @@ from embeddings.vector_index import (
     save_faiss_index,
 )
 from embeddings.vector_index import search as vector_search
-from qa.errors import IndexCorrupt, IndexMismatch, IndexNotFound, mapped
+from qa.errors import IndexCorrupt, IndexNotFound, mapped
 from qa.filters import Filters, article_day
-from qa.hashing import file_sha256, text_hash
+from qa.hashing import text_hash
 from qa.lexical import LexicalIndex
 from qa.stores.base import PreparedDocument, Store, StoredChunk, StoreReader
+from qa.stores.folder import (
+    BM25_DIR,
+    DB_FILE,
+    DELETED_FILE,
+    FAISS_FILE,
+    REBUILD_HINT,
+    VECTORS_FILE,
+    check_model,
+    current_version,
+    insert_rows,
+    new_version_dir,
+    publish_version,
+    read_manifest,
+    seal_version,
+    stored_documents,
+    verify_files,
+    write_version,
+)
 from qa.types import Chunk, Document
 
-FORMAT = "newsqa-index"
-FORMAT_VERSION = 1
-POINTER = "CURRENT"
-MANIFEST = "manifest.json"
-DB_FILE, VECTORS_FILE, FAISS_FILE, BM25_DIR = "store.sqlite", "vectors.npy", "faiss.index", "bm25"
-_SCHEMA = """
-CREATE TABLE documents (id TEXT PRIMARY KEY, title TEXT, source TEXT, dateline TEXT, date TEXT,
-                        url TEXT, lang TEXT, path TEXT, text TEXT, content_hash TEXT, n_chunks INTEGER);
-CREATE TABLE chunks (row INTEGER PRIMARY KEY, doc_id TEXT, start INTEGER, "end" INTEGER,
-                     text TEXT, embed_hash TEXT);
-CREATE INDEX chunks_doc ON chunks(doc_id);
-"""
-REBUILD_HINT = "Rebuild it with `qa index PATH... --index {dir}` (or delete the folder)."
-
-
-def current_version(index_dir: Path) -> Path | None:
-    pointer = Path(index_dir) / POINTER
-    if not pointer.is_file():
-        return None
-    try:
-        name = pointer.read_bytes().decode("utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        name = ""
-    if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
-        raise IndexCorrupt(f"{pointer} is damaged. " + REBUILD_HINT.format(dir=index_dir))
-    return Path(index_dir) / name
-
-
-def new_version_dir(index_dir: Path) -> Path:
-    Path(index_dir).mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    return Path(tempfile.mkdtemp(prefix=f".building-{stamp}-{os.getpid()}-", dir=index_dir))
-
-
-def publish_version(index_dir: Path, built: Path) -> Path:
-    """Make ``built`` the current version atomically, then remove stale versions."""
-    index_dir = Path(index_dir)
-    final = index_dir / built.name.replace(".building-", "v-", 1)
-    built.chmod(0o755)  # mkdtemp makes it private; readers may run as another user
-    os.replace(built, final)
-    tmp_pointer = index_dir / f".{POINTER}.{os.getpid()}.tmp"
-    tmp_pointer.write_text(final.name)
-    with open(tmp_pointer, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp_pointer, index_dir / POINTER)
-    _remove_stale(index_dir, keep={final.name})
-    return final
-
-
-def _remove_stale(index_dir: Path, keep: set[str]) -> None:
-    """Drop old versions and abandoned builds, keeping the newest previous version for
-    readers that may still be loading it."""
-    versions = sorted((p for p in index_dir.glob("v-*") if p.is_dir() and p.name not in keep),
-                      key=lambda p: p.stat().st_mtime)
-    for old in versions[:-1]:
-        shutil.rmtree(old, ignore_errors=True)
-    for abandoned in index_dir.glob(".building-*"):
-        if _builder_gone(abandoned.name):
-            shutil.rmtree(abandoned, ignore_errors=True)
-
-
-def _builder_gone(name: str) -> bool:
-    """Whether the process that started this build folder (pid in its name) has died."""
-    parts = name.split("-")
-    try:
-        pid = int(parts[2])
-    except (IndexError, ValueError):
-        return True
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def write_version(folder: Path, docs: list[Document], chunks: list[Chunk], embed_hashes: list[str],
-                  vectors: np.ndarray, manifest: dict) -> None:
-    """Write texts, vectors and manifest into ``folder`` (the FAISS and BM25 files are
-    written by the caller first; their checksums are taken here)."""
-    per_doc = {}
-    for chunk in chunks:
-        per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
-    db = sqlite3.connect(folder / DB_FILE)
-    with db:
-        db.executescript(_SCHEMA)
-        db.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [(d.id, d.title, d.source, d.dateline, d.date, d.url, d.lang, d.path, d.text,
-              text_hash(d.text), per_doc.get(d.id, 0)) for d in docs],
-        )
-        db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?)",
-                       [(i, c.doc_id, c.start, c.end, c.text, h)
-                        for i, (c, h) in enumerate(zip(chunks, embed_hashes))])
-    db.close()
-    np.save(folder / VECTORS_FILE, np.ascontiguousarray(vectors, np.float32), allow_pickle=False)
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            files[str(path.relative_to(folder))] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
-    manifest = {**manifest, "format": FORMAT, "format_version": FORMAT_VERSION, "files": files,
-                "documents": {d.id: text_hash(d.text) for d in docs},
-                "counts": {"documents": len(docs), "chunks": len(chunks)}}
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
-
-
-def read_manifest(version: Path, index_dir: Path) -> dict:
-    try:
-        manifest = json.loads((version / MANIFEST).read_text())
-    except FileNotFoundError:
-        raise IndexCorrupt(f"{version / MANIFEST} is missing. " + REBUILD_HINT.format(dir=index_dir)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise IndexCorrupt(f"{version / MANIFEST} is not valid JSON. " + REBUILD_HINT.format(dir=index_dir)) from None
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMismatch(
-            f"The index in {index_dir} has format {manifest.get('format')!r} version "
-            f"{manifest.get('format_version')!r}; this version of newsqa reads version {FORMAT_VERSION}. "
-            + REBUILD_HINT.format(dir=index_dir))
-    return manifest
-
-
-def verify_files(version: Path, manifest: dict, index_dir: Path) -> None:
-    """Every file the manifest lists exists with its size and checksum; nothing else is loaded."""
-    for name, meta in manifest.get("files", {}).items():
-        path = version / name
-        if not path.is_file():
-            raise IndexCorrupt(f"Index file {path} is missing. " + REBUILD_HINT.format(dir=index_dir))
-        if path.stat().st_size != meta["bytes"] or file_sha256(path) != meta["sha256"]:
-            raise IndexCorrupt(f"Index file {path} is truncated or altered (checksum mismatch). "
-                               + REBUILD_HINT.format(dir=index_dir))
-
-
-def check_model(manifest: dict, fingerprint: str, model_name: str, index_dir: Path) -> None:
-    built = manifest.get("model", {})
-    if built.get("fingerprint") != fingerprint:
-        raise IndexMismatch(
-            f"The index in {index_dir} was built with the embedding model {built.get('name')!r} "
-            f"({built.get('fingerprint')}), but the configured model is {model_name!r} ({fingerprint}). "
-            f"Set NEWSQA_MODEL to the model it was built with, or rebuild the index with "
-            f"`qa index PATH... --index {index_dir}`.")
-
-
+# Rows added or deleted since the last rebuild, as a share of the rebuilt (main) rows, up to which
+# a write appends; beyond it the next write rebuilds (appending is O(change), a rebuild O(index)).
+COMPACT_SHARE = 0.25
 # numpy reads an .npy header with ast.literal_eval, and CPython 3.11's parser is not safe to call
 # from two threads at once (SystemError "AST constructor recursion depth mismatch"): loads take turns.
 ARRAY_LOAD_LOCK = threading.Lock()
 
 
 class EmbeddedStore(Store):
-    """An index folder. Every write publishes a complete new version (vectors of unchanged
-    chunks are copied, never re-embedded); readers keep the version they opened."""
+    """An index folder; every write publishes a new version (see the module's docstring)."""
 
     def __init__(self, index_dir: Path, settings_index_type: str = "auto"):
         self.index_dir = Path(index_dir)
@@ -210,46 +83,101 @@ class EmbeddedStore(Store):
     def open_reader(self, fingerprint: str | None = None, model_name: str = "") -> IndexStore:
         return IndexStore.open(self.index_dir, fingerprint, model_name)
 
+    def stored_documents(self) -> list[Document]:
+        """The current version's articles, readable even when its format is older than this code's."""
+        version = current_version(self.index_dir)
+        return [] if version is None else stored_documents(version)
+
     def write(self, documents: Iterable[PreparedDocument], manifest: dict, replace_all: bool,
               keep_ids: Iterable[str] = ()) -> None:
-        new = list(documents)  # a full version is built from everything at once
-        self._publish(new, manifest, keep=None if replace_all else set(), drop={p.document.id for p in new})
+        new = list(documents)
+        drop = {p.document.id for p in new}
+        if replace_all:
+            self._rebuild(new, manifest, carried=[])
+        else:
+            self._update(new, drop, manifest)
 
     def remove(self, doc_ids: Iterable[str], manifest: dict) -> None:
-        self._publish([], manifest, keep=set(), drop=set(doc_ids))
+        self._update([], set(doc_ids), manifest)
 
-    def _publish(self, new: list[PreparedDocument], manifest: dict, keep: set | None, drop: set[str]) -> None:
-        """A new version holding ``new`` plus, unless ``keep`` is None, the current documents
-        not in ``drop``."""
-        carried = [] if keep is None else self._carried_over(manifest, drop)
+    def _update(self, new: list[PreparedDocument], drop: set[str], manifest: dict) -> None:
+        """Append when the result stays mostly main segment; otherwise rebuild from what is stored."""
+        if current_version(self.index_dir) is None:
+            self._rebuild(new, manifest, carried=[])
+            return
+        model = manifest["model"]
+        reader = IndexStore.open(self.index_dir, model["fingerprint"], model["name"])
+        try:
+            gone = reader.rows_of(drop)
+            counts = reader.manifest["counts"]
+            pending = (counts["rows"] - reader.main_rows) + len(reader.deleted) + len(gone)
+            pending += sum(len(p.chunks) for p in new)
+            if reader.main_rows and pending <= COMPACT_SHARE * reader.main_rows:
+                self._append(reader, new, drop, gone, manifest)
+                return
+            carried = reader.prepared_documents(exclude=drop)
+        finally:
+            reader.close()
+        self._rebuild(new, manifest, carried)
+
+    def _rebuild(self, new: list[PreparedDocument], manifest: dict, carried: list[PreparedDocument]) -> None:
         prepared = carried + new
         docs = [p.document for p in prepared]
         chunks = [c for p in prepared for c in p.chunks]
         hashes = [h for p in prepared for h in p.embed_hashes]
-        dimension = manifest["model"]["dimension"]
         vectors = (np.concatenate([p.vectors for p in prepared]) if chunks
-                   else np.zeros((0, dimension), np.float32))
-        folder = new_version_dir(self.index_dir)
-        try:
+                   else np.zeros((0, manifest["model"]["dimension"]), np.float32))
+        with self._building() as folder:
             with mapped():
                 index_type = choose_index_type(len(chunks), self.index_type)
                 save_faiss_index(build_faiss_index(vectors, index_type), folder / FAISS_FILE)
             LexicalIndex.build([c.text for c in chunks]).save(folder / BM25_DIR)
             write_version(folder, docs, chunks, hashes, vectors, {**manifest, "index_type": index_type})
+
+    def _append(self, reader: IndexStore, new: list[PreparedDocument], drop: set[str], gone: list[int],
+                manifest: dict) -> None:
+        """A version that adds ``new`` after the stored rows and marks the rows of ``drop`` deleted."""
+        old, rows = reader.version, reader.manifest["counts"]["rows"]
+        docs = [p.document for p in new]
+        chunks = [c for p in new for c in p.chunks]
+        with self._building() as folder:
+            shutil.copyfile(old / DB_FILE, folder / DB_FILE)
+            db = sqlite3.connect(folder / DB_FILE)
+            with db:
+                marks = ",".join("?" * len(drop))
+                db.execute(f"DELETE FROM chunks WHERE doc_id IN ({marks})", tuple(drop))
+                db.execute(f"DELETE FROM documents WHERE id IN ({marks})", tuple(drop))
+                insert_rows(db, docs, chunks, [h for p in new for h in p.embed_hashes], first_row=rows)
+                live = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            db.close()
+            added = (np.concatenate([p.vectors for p in new]) if chunks
+                     else np.zeros((0, reader.faiss.d), np.float32)).astype(np.float32)
+            np.save(folder / VECTORS_FILE, np.concatenate([reader.vectors(), added]), allow_pickle=False)
+            with mapped():
+                index = load_faiss_index(old / FAISS_FILE)
+                if len(added):
+                    index.add(added)
+                save_faiss_index(index, folder / FAISS_FILE)
+            np.save(folder / DELETED_FILE, np.union1d(reader.deleted, np.asarray(gone, np.int64)), allow_pickle=False)
+            delta = reader.delta_texts() + [(rows + i, c.text) for i, c in enumerate(chunks)]
+            reader.bm25.appended(delta, reader.main_rows, rows + len(chunks), folder / BM25_DIR, old / BM25_DIR)
+            documents = {k: v for k, v in reader.manifest["documents"].items() if k not in drop}
+            documents.update({d.id: text_hash(d.text) for d in docs})
+            seal_version(folder, {**manifest, "index_type": reader.manifest.get("index_type", "flat"),
+                                  "documents": documents,
+                                  "counts": {"documents": len(documents), "chunks": live, "rows": rows + len(chunks),
+                                             "main_rows": reader.main_rows}}, previous=old)
+
+    @contextmanager
+    def _building(self):
+        """A new version folder, published when the block completes and removed if it fails."""
+        folder = new_version_dir(self.index_dir)
+        try:
+            yield folder
             publish_version(self.index_dir, folder)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-
-    def _carried_over(self, manifest: dict, drop: set[str]) -> list[PreparedDocument]:
-        """The current version's documents not in ``drop``, with their stored chunks and vectors."""
-        if current_version(self.index_dir) is None:
-            return []
-        reader = IndexStore.open(self.index_dir, manifest["model"]["fingerprint"], manifest["model"]["name"])
-        try:
-            return reader.prepared_documents(exclude=drop)
-        finally:
-            reader.close()
 
 
 class IndexStore(StoreReader):
@@ -264,9 +192,13 @@ class IndexStore(StoreReader):
         self._lock = threading.Lock()
         self._doc_meta = {row[0]: row for row in self._query(
             "SELECT id, title, source, dateline, date, url, lang, path, n_chunks FROM documents")}
-        if self.faiss.ntotal != manifest["counts"]["chunks"]:
+        counts = manifest["counts"]
+        self.main_rows = counts.get("main_rows", counts["rows"])
+        if self.faiss.ntotal != counts["rows"]:
             raise IndexCorrupt(f"The vector index in {version} does not match its chunks. "
                                + REBUILD_HINT.format(dir=index_dir))
+        with ARRAY_LOAD_LOCK:
+            self.deleted = np.load(version / DELETED_FILE, allow_pickle=False)
         self._bm25 = None
         self._vectors = None
         self.allowed_rows = lru_cache(maxsize=32)(self._allowed_rows)
@@ -295,14 +227,14 @@ class IndexStore(StoreReader):
 
     @property
     def n_chunks(self) -> int:
-        return self.faiss.ntotal
+        return self.manifest["counts"]["chunks"]
 
     @property
     def bm25(self) -> LexicalIndex:
         if self._bm25 is None:
             with ARRAY_LOAD_LOCK:
                 if self._bm25 is None:
-                    self._bm25 = LexicalIndex.load(self.version / BM25_DIR)
+                    self._bm25 = LexicalIndex.load(self.version / BM25_DIR, self.deleted)
         return self._bm25
 
     @property
@@ -311,7 +243,11 @@ class IndexStore(StoreReader):
 
     def dense_search(self, query: np.ndarray, k: int, filters: Filters | None = None):
         if filters is None or not filters.active:
-            return vector_search(self.faiss, query, k)
+            scores, rows = vector_search(self.faiss, query, min(k + len(self.deleted), self.faiss.ntotal))
+            if len(self.deleted):
+                keep = ~np.isin(rows, self.deleted)
+                scores, rows = scores[keep], rows[keep]
+            return scores[:k], rows[:k]
         rows = self.allowed_rows(filters)  # exact search over the admitted chunks
         if not len(rows):
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
@@ -377,6 +313,17 @@ class IndexStore(StoreReader):
         found = {h: row for row, h in self._query("SELECT row, embed_hash FROM chunks") if h in wanted}
         vectors = self.vectors()
         return {h: np.asarray(vectors[row], np.float32) for h, row in found.items()}
+
+    def rows_of(self, doc_ids: Iterable[str]) -> list[int]:
+        ids = tuple(doc_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return [r[0] for r in self._query(f"SELECT row FROM chunks WHERE doc_id IN ({marks})", ids)]
+
+    def delta_texts(self) -> list[tuple[int, str]]:
+        """(row, text) of the live chunks added since the last rebuild."""
+        return self._query("SELECT row, text FROM chunks WHERE row >= ? ORDER BY row", (self.main_rows,))
 
     def prepared_documents(self, exclude: set[str]) -> list[PreparedDocument]:
         """Every stored document not in ``exclude``, with its chunks and vectors (for a new version)."""
