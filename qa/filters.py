@@ -26,6 +26,9 @@ class Filters:
     sources: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
+    # Also admit articles that mention a day in the range (a time named in the question: an
+    # article is about a time if it is dated then or says so, whatever the corpus records as its date).
+    or_mentioned: bool = False
 
     def __post_init__(self):
         for name in ("since", "until"):
@@ -60,12 +63,16 @@ class Filters:
     def dated(self) -> bool:
         return bool(self.since or self.until)
 
-    def admits(self, date: str, source: str, lang: str, doc_id: str) -> bool:
+    def admits(self, date: str, source: str, lang: str, doc_id: str,
+               mentions: list[tuple[str, str]] = ()) -> bool:
         """Whether an article with this metadata passes (the embedded store's test; PostgreSQL
-        applies the same conditions in SQL)."""
+        applies the same conditions in SQL). ``mentions``: the periods its text mentions."""
         if self.dated:
             day = article_day(date)
-            if day is None or (self.since and day < self.since) or (self.until and day > self.until):
+            in_range = day is not None and not ((self.since and day < self.since) or (self.until and day > self.until))
+            mentioned = self.or_mentioned and any((not self.until or start <= self.until)
+                                                  and (not self.since or end >= self.since) for start, end in mentions)
+            if not (in_range or mentioned):
                 return False
         return ((not self.sources or source.casefold() in {s.casefold() for s in self.sources})
                 and (not self.langs or lang in self.langs)
@@ -73,6 +80,11 @@ class Filters:
 
     def to_dict(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if v}
+
+    @property
+    def date_range(self) -> tuple[str, str]:
+        """(since, until) with open ends as the earliest and latest ISO days."""
+        return self.since or "0001-01-01", self.until or "9999-12-31"
 
 
 def article_day(value: str) -> str | None:

@@ -1,9 +1,11 @@
 """What a search covers: the caller's filters plus the time the question names.
 
-"What happened in October 2023?" searches articles dated 1-31 October 2023; "tahun lalu" is
-resolved against the newest article date in the index (or a day the caller gives). An explicit
-date filter wins over the question's words. A time no article is dated in is not applied (the
-answer says so), so a question that merely mentions a year still searches undated corpora.
+"What happened in October 2023?" searches articles dated 1-31 October 2023 or whose text
+mentions a day of it (an article is about a time if it is dated then or says so: many corpora
+record no date, or the first date in the text, as an article's date); "tahun lalu" is resolved
+against the newest article date in the index (or a day the caller gives). An explicit date
+filter wins over the question's words and admits by article date only. A time no article is
+dated in or mentions is not applied (the answer says so).
 """
 
 from __future__ import annotations
@@ -33,12 +35,16 @@ def search_scope(info: QuestionInfo, filters: Filters, store: StoreReader, as_of
         reference = article_day(as_of or "") or store.newest_day()
         frame = find_timeframe(info.text, info.lang, dt.date.fromisoformat(reference)) if reference else None
         if frame is not None:
-            dated = replace(filters, since=frame.since, until=frame.until)
-            if store.count_documents(dated):
+            dated = replace(filters, since=frame.since, until=frame.until, or_mentioned=True)
+            admitted = store.count_documents(dated)
+            if admitted:
                 filters, info = dated, replace(info, timeframe=frame)
+                notes.append(f"Searching articles dated or mentioning {frame.describe()}: {admitted} of "
+                             f"{store.count_documents()}.")
             else:
-                notes.append(f"No article is dated {frame.describe()} (\u201c{frame.phrase}\u201d): "
+                notes.append(f"No article is dated or mentions {frame.describe()} (\u201c{frame.phrase}\u201d): "
                              "all articles were searched.")
+            return Scope(info, filters, notes)
     if filters.dated:
         undated = store.count_undated()
         left_out = f"; {undated} undated article(s) left out" if undated else ""

@@ -60,9 +60,9 @@ def test_ranges_read_as_people_write_them():
 
 def test_the_question_time_filters_by_article_date(fake_assistant):
     answer = fake_assistant.ask("What happened in July 2023?")
-    assert answer.filters == {"since": "2023-07-01", "until": "2023-07-31"}
+    assert answer.filters == {"since": "2023-07-01", "until": "2023-07-31", "or_mentioned": True}
     assert {p.doc_id for p in answer.passages} == {"004_d4cb343e0a788d8c"}
-    assert answer.notes == ["Searching articles dated 1-31 July 2023; 3 undated article(s) left out."]
+    assert answer.notes == ["Searching articles dated or mentioning 1-31 July 2023: 1 of 5."]
     assert {p.doc_id for p in fake_assistant.retrieve("What happened in July 2023?")} == {"004_d4cb343e0a788d8c"}
 
 
@@ -80,7 +80,7 @@ def test_a_time_no_article_is_dated_in_searches_everything_and_says_so(fake_assi
 
 def test_relative_time_against_a_given_day(fake_assistant):
     answer = fake_assistant.ask("Who met Kim Jong Un last year?", as_of="2024-03-01")
-    assert answer.filters == {"since": "2023-01-01", "until": "2023-12-31"}
+    assert answer.filters == {"since": "2023-01-01", "until": "2023-12-31", "or_mentioned": True}
     with pytest.raises(InvalidFilter, match="YYYY-MM-DD"):
         fake_assistant.ask("Who met Kim Jong Un last year?", as_of="March 2024")
 
@@ -109,3 +109,21 @@ def test_a_timeline_sentence_takes_the_date_its_article_gives_that_day():
     hits = Hits([passage], article_dates={"a": "2023-10"}, article_days={"a": {"kamis": "2023-10-19"}})
     [occurrence] = timeline([candidate], hits, DEFAULT_PARAMS)
     assert occurrence.key == "2023-10-19" and not occurrence.after
+
+
+def test_an_article_that_mentions_the_time_is_found_though_its_date_says_otherwise(fake_assistant):
+    from qa import Document
+
+    fake_assistant.add_documents([Document(id="recap", date="2024-05-01", text=(
+        "Mengenang kunjungan Lavrov ke Pyongyang pada Oktober 2023, para analis menilai hubungan makin erat."))])
+    answer = fake_assistant.ask("What did analysts say about October 2023?")
+    assert "recap" in {p.doc_id for p in answer.passages}
+    explicit = fake_assistant.retrieve("analysts Lavrov", k=20, filters={"since": "2023-10-01", "until": "2023-10-31"})
+    assert "recap" not in {p.doc_id for p in explicit}  # an explicit filter admits by article date only
+
+
+def test_periods_an_article_mentions():
+    from qa.text.dates import mentioned_periods
+
+    assert mentioned_periods("Pada 19 Oktober 2023 ia tiba; KTT Juni 2024; sejak 2004. Rabu (18/10).") == [
+        ("2004-01-01", "2004-12-31"), ("2023-10-19", "2023-10-19"), ("2024-06-01", "2024-06-30")]

@@ -11,6 +11,7 @@ afresh from the stored chunks and vectors.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import threading
@@ -192,6 +193,7 @@ class IndexStore(StoreReader):
         self._lock = threading.Lock()
         self._doc_meta = {row[0]: row for row in self._query(
             "SELECT id, title, source, dateline, date, url, lang, path, n_chunks FROM documents")}
+        self._mentions: dict[str, list] | None = None
         counts = manifest["counts"]
         self.main_rows = counts.get("main_rows", counts["rows"])
         if self.faiss.ntotal != counts["rows"]:
@@ -266,11 +268,22 @@ class IndexStore(StoreReader):
     def count_documents(self, filters: Filters | None = None) -> int:
         if filters is None or not filters.active:
             return len(self._doc_meta)
-        return sum(filters.admits(date=m[4], source=m[2], lang=m[6], doc_id=i) for i, m in self._doc_meta.items())
+        return len(self._admitted(filters))
+
+    def _admitted(self, filters: Filters) -> list[str]:
+        mentions = self.mentions() if filters.or_mentioned else {}
+        return [doc_id for doc_id, m in self._doc_meta.items()
+                if filters.admits(date=m[4], source=m[2], lang=m[6], doc_id=doc_id, mentions=mentions.get(doc_id, ()))]
+
+    def mentions(self) -> dict[str, list]:
+        """Document id -> the periods its text mentions (read on first use)."""
+        if self._mentions is None:
+            self._mentions = {i: [tuple(p) for p in json.loads(m or "[]")]
+                              for i, m in self._query("SELECT id, mentions FROM documents")}
+        return self._mentions
 
     def _allowed_rows(self, filters: Filters) -> np.ndarray:
-        ids = [doc_id for doc_id, meta in self._doc_meta.items()
-               if filters.admits(date=meta[4], source=meta[2], lang=meta[6], doc_id=doc_id)]
+        ids = self._admitted(filters)
         if not ids:
             return np.zeros(0, np.int64)
         marks = ",".join("?" * len(ids))

@@ -23,6 +23,7 @@ import numpy as np
 
 from qa.errors import IndexCorrupt, IndexMismatch
 from qa.hashing import file_sha256, text_hash
+from qa.text.dates import mentioned_periods
 from qa.types import Chunk, Document
 
 FORMAT = "newsqa-index"
@@ -33,7 +34,8 @@ DB_FILE, VECTORS_FILE, FAISS_FILE, BM25_DIR = "store.sqlite", "vectors.npy", "fa
 DELETED_FILE = "deleted_rows.npy"  # rows of chunks whose article was replaced or deleted since the last rebuild
 _SCHEMA = """
 CREATE TABLE documents (id TEXT PRIMARY KEY, title TEXT, source TEXT, dateline TEXT, date TEXT,
-                        url TEXT, lang TEXT, path TEXT, text TEXT, content_hash TEXT, n_chunks INTEGER);
+                        url TEXT, lang TEXT, path TEXT, text TEXT, content_hash TEXT, n_chunks INTEGER,
+                        mentions TEXT);
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, doc_id TEXT, start INTEGER, "end" INTEGER,
                      text TEXT, embed_hash TEXT);
 CREATE INDEX chunks_doc ON chunks(doc_id);
@@ -126,9 +128,9 @@ def insert_rows(db: sqlite3.Connection, docs: list[Document], chunks: list[Chunk
     for chunk in chunks:
         per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
     db.executemany(
-        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         [(d.id, d.title, d.source, d.dateline, d.date, d.url, d.lang, d.path, d.text,
-          text_hash(d.text), per_doc.get(d.id, 0)) for d in docs],
+          text_hash(d.text), per_doc.get(d.id, 0), json.dumps(mentioned_periods(d.text))) for d in docs],
     )
     db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?)",
                    [(first_row + i, c.doc_id, c.start, c.end, c.text, h)

@@ -20,10 +20,11 @@ CREATE TABLE newsqa_documents (
     id text PRIMARY KEY, text text NOT NULL, title text NOT NULL DEFAULT '', source text NOT NULL DEFAULT '',
     dateline text NOT NULL DEFAULT '', date text NOT NULL DEFAULT '', day date, url text NOT NULL DEFAULT '',
     lang text NOT NULL DEFAULT '', path text NOT NULL DEFAULT '', content_hash text NOT NULL,
-    n_chunks integer NOT NULL);
+    n_chunks integer NOT NULL, mentions datemultirange NOT NULL DEFAULT '{{}}');
 CREATE INDEX newsqa_documents_day ON newsqa_documents (day);
 CREATE INDEX newsqa_documents_source ON newsqa_documents (lower(source));
 CREATE INDEX newsqa_documents_lang ON newsqa_documents (lang);
+CREATE INDEX newsqa_documents_mentions ON newsqa_documents USING gist (mentions);
 CREATE TABLE newsqa_chunks (
     id bigserial PRIMARY KEY,
     doc_id text NOT NULL REFERENCES newsqa_documents (id) ON DELETE CASCADE,

@@ -28,6 +28,7 @@ from qa.hashing import text_hash
 from qa.lexical import expanded_scores, top_scores
 from qa.stores.base import PreparedDocument, Store, StoredChunk, StoreReader
 from qa.stores.pg_schema import WRITE_LOCK, migrate, schema_exists
+from qa.text.dates import mentioned_periods
 from qa.text.dictionary import lemma
 from qa.text.normalize import tokenize
 from qa.types import Document
@@ -161,11 +162,12 @@ class PostgresStore(Store):
             _delete(conn, [p.document.id for p in batch])
             with conn.cursor().copy(
                     "COPY newsqa_documents (id, text, title, source, dateline, date, day, url, lang, path, "
-                    "content_hash, n_chunks) FROM STDIN") as copy:
+                    "content_hash, n_chunks, mentions) FROM STDIN") as copy:
                 for p in batch:
                     d = p.document
+                    mentions = "{" + ",".join(f"[{a},{b}]" for a, b in mentioned_periods(d.text)) + "}"
                     copy.write_row((d.id, d.text, d.title, d.source, d.dateline, d.date, article_day(d.date),
-                                    d.url, d.lang, d.path, text_hash(d.text), len(p.chunks)))
+                                    d.url, d.lang, d.path, text_hash(d.text), len(p.chunks), mentions))
             df: dict[str, int] = {}
             n_tokens = 0
             with conn.cursor().copy(
@@ -412,13 +414,11 @@ def _where(filters: Filters | None) -> tuple[str, dict]:
         return "", {}
     conditions, params = [], {}
     if filters.dated:
-        conditions.append("d.day IS NOT NULL")
-    if filters.since:
-        conditions.append("d.day >= %(since)s::date")
-        params["since"] = filters.since
-    if filters.until:
-        conditions.append("d.day <= %(until)s::date")
-        params["until"] = filters.until
+        params["since"], params["until"] = filters.date_range
+        dated = "d.day BETWEEN %(since)s::date AND %(until)s::date"
+        if filters.or_mentioned:
+            dated = f"({dated} OR d.mentions && daterange(%(since)s::date, %(until)s::date, '[]'))"
+        conditions.append(dated)
     if filters.sources:
         conditions.append("lower(d.source) = ANY(%(sources)s)")
         params["sources"] = [s.casefold() for s in filters.sources]

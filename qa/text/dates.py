@@ -132,6 +132,39 @@ def dated_days(text: str, year: str) -> dict:
     return tied
 
 
+def mentioned_periods(text: str, limit: int = 200) -> list[tuple[str, str]]:
+    """The periods ``text`` mentions as inclusive ISO day ranges, merged and sorted: a date is a
+    day, "Juni 2024" a month, "2004" a year. What a question about a time can find an article by
+    when the article's own date says nothing about it."""
+    periods = set()
+    for match in DATE_EXPR.finditer(text):
+        key = date_key(text[match.start(): match.end() + 4])
+        if not key:
+            year = _YEAR.search(match.group())
+            key = year.group(1) if year else ""
+        if key:
+            periods.add(_period(key))
+    merged: list[list[str]] = []
+    for start, end in sorted(periods):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged[:limit]]
+
+
+def _period(key: str) -> tuple[str, str]:
+    import calendar
+
+    if len(key) == 10:
+        return key, key
+    year = int(key[:4])
+    if len(key) == 7:
+        month = int(key[5:7])
+        return f"{key}-01", f"{key}-{calendar.monthrange(year, month)[1]:02d}"
+    return f"{year}-01-01", f"{year}-12-31"
+
+
 def is_year(token: str) -> bool:
     return bool(re.fullmatch(r"(?:19|20)\d{2}", token))
 
