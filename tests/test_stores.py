@@ -284,3 +284,26 @@ def test_cli_indexes_asks_with_filters_and_removes_on_postgres(pg_url, fake_mode
     assert main(["remove", "000_ca339fe098fdc454", "nope"]) == 1
     captured = capsys.readouterr()
     assert "Removed 1 article(s)" in captured.out and "nope" in captured.err
+
+
+def test_postgres_schema_upgrades_in_place(request, tmp_path, fake_model):
+    """A database of schema version 1 (no postings table) is upgraded by migration 2 on the next
+    write: its rows are kept and the new table is filled from them."""
+    from qa.stores.pg_schema import SCHEMA_VERSION
+    from qa.stores.postgres import connect
+
+    settings = _settings(request, tmp_path, fake_model, "postgres")
+    Assistant(settings=settings, embedder=FakeEmbedder(), build_default=False).index([SEEDS])
+    with connect(settings.store) as conn:  # back to what schema version 1 left
+        conn.execute("DROP TABLE newsqa_postings")
+        conn.execute("DELETE FROM newsqa_migrations WHERE version > 1")
+    new = Assistant(settings=settings, embedder=FakeEmbedder(), build_default=False)
+    new.add_documents([_doc("extra", "Pelabuhan baru dibuka untuk kapal kontainer.")])
+    reader = new.store.open_reader()
+    assert reader._rows("SELECT max(version) FROM newsqa_migrations")[0][0] == SCHEMA_VERSION == 2
+    postings = reader._rows("SELECT count(*) FROM newsqa_postings")[0][0]
+    lexemes = reader._rows("SELECT count(*) FROM newsqa_chunks c, unnest(c.lexemes) u")[0][0]
+    assert postings == lexemes > 0
+    assert new.retrieve("Pelabuhan baru kapal kontainer", k=1, mode="bm25")[0].doc_id == "extra"
+    assert "Lavrov" in new.retrieve("Lavrov Pyongyang", k=1, mode="bm25")[0].text
+    reader.close()

@@ -1,6 +1,7 @@
 """The PostgreSQL store: documents and chunks in tables, vectors in pgvector (``halfvec`` with an
-HNSW cosine index, iterative scans under filters), words in a ``tsvector`` with a GIN index, and
-BM25 computed from them exactly as the embedded index computes it (``bm25s``'s Lucene variant).
+HNSW cosine index, iterative scans under filters), words in a ``tsvector`` with a GIN index (for
+full-text queries in SQL) and in an inverted index of term frequencies (``newsqa_postings``) from
+which BM25 is computed exactly as the embedded index computes it (``qa.lexical``).
 
 Lexemes are the project's own tokens (``qa.text.normalize``: lower-cased, accents folded,
 stop words dropped), written as a ``tsvector`` literal, so both stores match the same words
@@ -25,15 +26,13 @@ import numpy as np
 from qa.errors import IndexMismatch, StoreUnavailable
 from qa.filters import Filters, article_day
 from qa.hashing import text_hash
-from qa.lexical import expanded_scores, top_scores
+from qa.lexical import BM25_B, BM25_K1, chunk_tokens, expanded_scores, top_scores
 from qa.stores.base import PreparedDocument, Store, StoredChunk, StoreReader
 from qa.stores.pg_schema import WRITE_LOCK, migrate, schema_exists
 from qa.text.dates import mentioned_periods
 from qa.text.dictionary import lemma
-from qa.text.normalize import tokenize
 from qa.types import Document
 
-BM25_K1, BM25_B = 1.2, 0.75  # the embedded index's values (qa.lexical), so both rank alike
 MAX_POSITIONS = 255  # PostgreSQL keeps at most 256 positions per lexeme; a chunk has far fewer
 # A filtered search over at most this many chunks is exact (a scan of their vectors, ~50 ms);
 # above it the HNSW index is walked with iterative scans until k admitted chunks are found.
@@ -169,21 +168,28 @@ class PostgresStore(Store):
                     copy.write_row((d.id, d.text, d.title, d.source, d.dateline, d.date, article_day(d.date),
                                     d.url, d.lang, d.path, text_hash(d.text), len(p.chunks), mentions))
             df: dict[str, int] = {}
-            n_tokens = 0
+            n_tokens, postings = 0, []
+            n_new = sum(len(p.chunks) for p in batch)
+            ids = iter(r[0] for r in conn.execute(
+                "SELECT nextval('newsqa_chunks_id_seq') FROM generate_series(1, %s)", (n_new,)).fetchall())
             with conn.cursor().copy(
-                    'COPY newsqa_chunks (doc_id, start, "end", text, embed_hash, n_tokens, lexemes, embedding) '
+                    'COPY newsqa_chunks (id, doc_id, start, "end", text, embed_hash, n_tokens, lexemes, embedding) '
                     "FROM STDIN") as copy:
                 for p in batch:
                     for chunk, digest, vector in zip(p.chunks, p.embed_hashes, p.vectors):
-                        tokens = tokenize(chunk.text) or ["\u2400"]  # an empty chunk still has a length
+                        chunk_id, tokens = next(ids), chunk_tokens(chunk.text)
                         counts: dict[str, int] = {}
                         for token in tokens:
                             counts[token] = counts.get(token, 0) + 1
-                        for token in counts:
+                        for token, tf in counts.items():
                             df[token] = df.get(token, 0) + 1
+                            postings.append((token, chunk_id, tf, len(tokens)))
                         n_tokens += len(tokens)
-                        copy.write_row((chunk.doc_id, chunk.start, chunk.end, chunk.text, digest, len(tokens),
-                                        _tsvector(counts), HalfVector(vector)))
+                        copy.write_row((chunk_id, chunk.doc_id, chunk.start, chunk.end, chunk.text, digest,
+                                        len(tokens), _tsvector(counts), HalfVector(vector)))
+            with conn.cursor().copy("COPY newsqa_postings (term, chunk_id, tf, n_tokens) FROM STDIN") as copy:
+                for row in postings:
+                    copy.write_row(row)
             terms = sorted(df)
             conn.execute(
                 "INSERT INTO newsqa_terms (term, df, lemma) SELECT * FROM unnest(%s::text[], %s::int[], %s::text[]) "
@@ -314,11 +320,10 @@ class PostgresReader(StoreReader):
         n, avg_len = max(int(corpus[0]), 1), max(float(corpus[1]) / max(int(corpus[0]), 1), 1e-9)
         df = dict(self._rows("SELECT term, df FROM newsqa_terms WHERE term = ANY(%s)", (terms,)))
         where, params = _where(filters)
-        found = self._rows(
-            "SELECT c.id, c.n_tokens, u.lexeme, cardinality(u.positions) FROM newsqa_chunks c "
-            "JOIN newsqa_documents d ON d.id = c.doc_id, unnest(c.lexemes) AS u(lexeme, positions, weights) "
-            f"WHERE c.lexemes @@ %(query)s::tsquery AND u.lexeme = ANY(%(terms)s) {'AND ' + where if where else ''}",
-            {**params, "query": " | ".join(_quoted(t) for t in terms), "terms": terms})
+        joined = ("JOIN newsqa_chunks c ON c.id = p.chunk_id JOIN newsqa_documents d ON d.id = c.doc_id "
+                  f"WHERE {where} AND ") if where else "WHERE "
+        found = self._rows(f"SELECT p.chunk_id, p.n_tokens, p.term, p.tf FROM newsqa_postings p {joined}"
+                           "p.term = ANY(%(terms)s)", {**params, "terms": terms})
         rows = np.array(sorted({r[0] for r in found}), np.int64)
         at = {row: i for i, row in enumerate(rows.tolist())}
         per_term = {}
