@@ -325,6 +325,24 @@ def measure_backend(name: str, store, corpus: Corpus, queries: np.ndarray, sente
                 "p50_ms": _p(times, 50), "p95_ms": _p(times, 95), "recall@10": round(float(np.mean(recalls)), 4)}
     finally:
         reader.close()
+    figures.update(_add_one_article(store, corpus))
+    return figures
+
+
+def _add_one_article(store, corpus: Corpus) -> dict:
+    """Seconds to add one article (its chunks already embedded) to the loaded index, to replace it,
+    and to delete it: what an upload or a watched folder costs once the corpus is large."""
+    from dataclasses import replace
+
+    article = next(corpus.prepared())
+    added = replace(article, document=replace(article.document, id="added-article"))
+    figures = {}
+    for label, change in (("add_one_s", lambda: store.write([added], _manifest(), replace_all=False)),
+                          ("replace_one_s", lambda: store.write([added], _manifest(), replace_all=False)),
+                          ("delete_one_s", lambda: store.remove(["added-article"], _manifest()))):
+        started = time.perf_counter()
+        change()
+        figures[label] = round(time.perf_counter() - started, 2)
     return figures
 
 
@@ -433,6 +451,8 @@ def render(result: dict) -> str:
              lambda f: f"{f['dense_recall@10']:.3f} ({f.get('index_type', 'HNSW halfvec')})"),
             ("lexical p50 / p95 (ms)", lambda f: f"{f['lexical_p50_ms']} / {f['lexical_p95_ms']}"),
             ("hybrid (dense + lexical) p50 / p95 (ms)", lambda f: f"{f['hybrid_p50_ms']} / {f['hybrid_p95_ms']}"),
+            ("add / replace / delete one article (s)",
+             lambda f: f"{f['add_one_s']} / {f['replace_one_s']} / {f['delete_one_s']}"),
         ]
         some = next(f for f in backends if f)
         for key in [k for k in some if k.startswith("filter ")]:
