@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
 
 from embeddings.models import Embedder, is_registered, load_embedder
 from embeddings.parallel import ProcessPoolEmbedder
@@ -15,6 +17,8 @@ from qa.conversation import complete_followup
 from qa.errors import IndexMismatch, IndexNotFound, mapped
 from qa.feedback import Verdict, append_feedback, feedback_record, read_feedback
 from qa.filters import Filters
+from qa.generation.chain import Writer
+from qa.generation.models import chat_model
 from qa.indexer import build_index, remove_documents
 from qa.question import QuestionInfo, analyse_question, clean_question
 from qa.reader.reader import Reader
@@ -24,6 +28,7 @@ from qa.scope import search_scope
 from qa.settings import DEFAULT_MODEL, Settings
 from qa.stores import Store, StoreReader, open_store
 from qa.stores.base import Progress
+from qa.text.language import detect_language
 from qa.types import Answer, Document, Hits, IndexReport, Passage, UploadReport
 from qa.uploads import read_uploads
 from qa.watch import FolderWatcher
@@ -60,7 +65,8 @@ class Assistant:
     """
 
     def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None,
-                 embedder: Embedder | None = None, build_default: bool = True):
+                 embedder: Embedder | None = None, build_default: bool = True,
+                 chat_model: BaseChatModel | None = None):
         self.settings = settings or Settings.from_env()
         self.store: Store = open_store(self.settings, index_dir)
         self.index_dir = Path(index_dir) if index_dir else self.settings.resolved_index_dir
@@ -73,6 +79,7 @@ class Assistant:
         self._refusal: Refusal | None = None
         self._warned = False
         self._default_ready = False
+        self._writer = Writer(chat_model, self.settings.llm_budget_s) if chat_model is not None else None
 
     @property
     def embedder(self) -> Embedder:
@@ -211,7 +218,9 @@ class Assistant:
     def ask(self, question: str, k: int | None = None, mode: str | None = None,
             history: Sequence[str | dict] | None = None, filters: Filters | dict | None = None,
             as_of: str | None = None) -> Answer:
-        """Answer ``question`` with cited sentences, or abstain with the nearest passages.
+        """Answer ``question`` with cited sentences, or abstain with the nearest passages. With a
+        language model (``NEWSQA_LLM``) the answer is written in the question's language and only
+        sentences checked against their citations are kept (``answer.generated``).
 
         ``filters``: search only articles in a date range, from some outlets, in some languages
         or with some ids (``Filters``, or a dict of its fields); undated articles are left out of a
@@ -224,6 +233,31 @@ class Assistant:
         (``{"role": "user", "content": ...}``). A question that depends on it ("And who did he
         meet there?") is completed with its names before searching; the answer's
         ``rewritten_question`` says what was searched for."""
+        answer = self._extractive(question, k, mode, history, filters, as_of)
+        writer = self.writer
+        return answer if writer is None else writer.write(answer.question, answer, detect_language(answer.question))
+
+    def ask_stream(self, question: str, k: int | None = None, mode: str | None = None,
+                   history: Sequence[str | dict] | None = None, filters: Filters | dict | None = None,
+                   as_of: str | None = None) -> Iterator[str | Answer]:
+        """``ask``, with the written answer's text as it comes (strings), then the final ``Answer``.
+        Without a language model, only the ``Answer``."""
+        answer = self._extractive(question, k, mode, history, filters, as_of)
+        writer = self.writer
+        if writer is None:
+            yield answer
+            return
+        yield from writer.stream(answer.question, answer, detect_language(answer.question))
+
+    @property
+    def writer(self) -> Writer | None:
+        """What writes answers with the configured chat model (None with ``NEWSQA_LLM=off``)."""
+        if self._writer is None and self.settings.llm != "off":
+            with mapped():
+                self._writer = Writer(chat_model(self.settings), self.settings.llm_budget_s)
+        return self._writer
+
+    def _extractive(self, question, k, mode, history, filters, as_of) -> Answer:
         question = clean_question(question, self.settings.max_question_chars)
         searched = complete_followup(question, _earlier_questions(history))
         info = analyse_question(searched)

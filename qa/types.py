@@ -91,6 +91,9 @@ class Answer:
     confidence: float | None = None  # the reader's calibrated P(the articles answer it); None without the reader
     filters: dict = field(default_factory=dict)  # the metadata filters the search applied (dates as YYYY-MM-DD)
     notes: list[str] = field(default_factory=list)  # what was searched and left out ("Searching articles dated ...")
+    generated: bool = False  # written by a language model (NEWSQA_LLM), each sentence checked; else quoted
+    verified_sentences: int = 0  # sentences of the written answer that passed the check
+    dropped_sentences: int = 0  # sentences it dropped (a number, date or name not in the cited passages...)
 
     def to_dict(self) -> dict:
         data = {
@@ -102,6 +105,9 @@ class Answer:
             "passages": [p.to_dict() for p in self.passages],
             "filters": self.filters,
             "notes": self.notes,
+            "generated": self.generated,
+            "verified_sentences": self.verified_sentences,
+            "dropped_sentences": self.dropped_sentences,
         }
         if self.rewritten_question and self.rewritten_question != self.question:
             data["rewritten_question"] = self.rewritten_question

@@ -3,6 +3,7 @@ question checks, follow-ups, uploads and authentication settings."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import tempfile
 from html import escape
@@ -90,25 +91,27 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
         def respond(text, history, k, retrieval, since_day, until_day, sources, languages, shown_answers):
             history = list(history or [])
+            unchanged = tuple(gr.update() for _ in range(10))
             try:
                 filters = Filters(since=(since_day or "").strip(), until=(until_day or "").strip(),
                                   sources=sources or (), langs=languages or ())
-                answer = assistant.ask(text or "", k=int(k), mode=retrieval, history=history, filters=filters)
+                stream = assistant.ask_stream(text or "", k=int(k), mode=retrieval, history=history, filters=filters)
+                first = next(stream)
             except QAError as exc:  # an ordinary mistake: say so inline, keep everything else as it is
-                yield (gr.update(), gr.update(), _notice(str(exc)), gr.update(), gr.update(), gr.update(), gr.update(),
-                       gr.update(), gr.update(), gr.update())
+                yield (unchanged[0], unchanged[1], _notice(str(exc)), *unchanged[3:])
                 return
             history.append({"role": "user", "content": _as_text(text)})
             history.append({"role": "assistant", "content": ""})
+            draft, answer = "", None
+            for item in itertools.chain([first], stream):  # a written answer streams in as the model writes
+                if isinstance(item, Answer):
+                    answer = item
+                    break
+                draft += item
+                history[-1] = {"role": "assistant", "content": _as_text(draft)}
+                yield (history, "", "Writing the answer from the sources...", *unchanged[3:6], [], *unchanged[7:])
             note = _searched_note(answer)
-            shown = _as_text(answer.text)
-            words = shown.split(" ")
-            step = max(1, len(words) // 8)
-            for end in range(step, len(words), step):  # stream the answer in
-                history[-1] = {"role": "assistant", "content": " ".join(words[:end])}
-                yield (history, "", note, gr.update(), gr.update(), gr.update(), [], gr.update(), gr.update(),
-                       gr.update())
-            history[-1] = {"role": "assistant", "content": shown}
+            history[-1] = {"role": "assistant", "content": _as_text(answer.text) + _provenance(answer)}
             state = _cited_state(answer)
             choices = [item["label"] for item in state]
             markdown_file, json_file = _export_files(answer)
@@ -198,6 +201,21 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 def _as_text(text: str) -> str:
     """Chat bubbles render HTML, so article text and questions go in escaped: shown, never run."""
     return escape(text or "", quote=False)
+
+
+def _provenance(answer: Answer) -> str:
+    """Says plainly whether the answer was written from the sources (and checked) or quoted from them."""
+    if answer.abstained:
+        return ""
+    if answer.generated:
+        dropped = f"; {answer.dropped_sentences} unsupported sentence(s) removed" if answer.dropped_sentences else ""
+        return f"\n\n(Written from the sources; every sentence checked against its citation{dropped}.)"
+    return "\n\n(Quoted from the sources.)" if _fell_back(answer) else ""
+
+
+def _fell_back(answer: Answer) -> bool:
+    """Whether a quoted answer stands in for a written one (the model was not used or failed)."""
+    return any(note.startswith(("(Quoted", "(Dikutip")) for note in answer.notes)
 
 
 def _searched_note(answer: Answer) -> str:

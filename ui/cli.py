@@ -163,6 +163,10 @@ def _ask(args) -> int:
     for note in answer.notes:
         print(note)
     print(answer.text)
+    if answer.generated:
+        print(f"(Written from the sources by {Settings.from_env().llm_model or 'the language model'}: "
+              f"{answer.verified_sentences} sentence(s) checked against their citations, "
+              f"{answer.dropped_sentences} dropped.)")
     print()
     for citation in answer.citations:
         p = citation.passage

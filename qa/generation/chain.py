@@ -1,0 +1,148 @@
+"""Answers written by a chat model in the asker's language, every sentence checked.
+
+The LangChain chain (LCEL): the extractive answer decides whether the articles answer the
+question at all (a refused question never reaches the model) -> a prompt with the numbered
+passages and the question -> the chat model -> the verifier (``qa.generation.verify``) ->
+an ``Answer`` that keeps only the sentences it could check. When no sentence survives, or the
+model fails or runs past its time budget, the extractive answer is returned and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
+
+from qa.generation.verify import CITATION, Verification, verify
+from qa.types import Answer, Citation, Passage
+
+log = logging.getLogger("qa")
+LANGUAGE_NAMES = {"en": "English", "id": "Indonesian (Bahasa Indonesia)"}
+PROMPT = ChatPromptTemplate.from_messages([
+    ("system",
+     "You answer questions about news articles using only the numbered passages you are given. "
+     "Answer in {language}, in at most four short sentences. End every sentence with the number of the "
+     "passage that states it, in square brackets, like [1] or [1][2]. Use only facts the passages state; "
+     "write names, numbers and dates as the passages give them (translated into {language} where needed)."),
+    ("human", "Passages:\n\n{passages}\n\nQuestion: {question}"),
+])
+FALLBACK = {
+    "unverified": {"en": "(Quoted from the sources: a written answer could not be checked against them.)",
+                   "id": "(Dikutip dari sumber: jawaban yang ditulis tidak dapat diperiksa terhadapnya.)"},
+    "timeout": {"en": "(Quoted from the sources: writing an answer took too long.)",
+                "id": "(Dikutip dari sumber: menulis jawaban terlalu lama.)"},
+    "failed": {"en": "(Quoted from the sources: the language model is not available.)",
+               "id": "(Dikutip dari sumber: model bahasa tidak tersedia.)"},
+}
+
+
+def prompt_inputs(question: str, passages: list[Passage], lang: str) -> dict:
+    numbered = "\n\n".join(
+        f"[{i}] {' | '.join(x for x in (p.title, p.source, p.date) if x)}\n{p.text}" for i, p in enumerate(passages, 1))
+    return {"question": question, "passages": numbered, "language": LANGUAGE_NAMES.get(lang, "the question's language")}
+
+
+def writing_chain(chat_model: BaseChatModel) -> Runnable:
+    """{question, passages, lang} -> the draft, token by token when streamed."""
+    return (RunnableLambda(lambda x: prompt_inputs(x["question"], x["passages"], x["lang"]))
+            | PROMPT | chat_model | StrOutputParser())
+
+
+def answer_chain(extractive: Runnable, chat_model: BaseChatModel) -> Runnable:
+    """The whole chain for LangChain users: {question, lang} -> ``Answer``. ``extractive`` maps the
+    input to the extractive ``Answer`` (retrieval and the reader's decision)."""
+    writer = Writer(chat_model)
+    return (RunnableLambda(lambda x: {**x, "answer": extractive.invoke(x)})
+            | RunnableBranch((lambda x: x["answer"].abstained, RunnableLambda(lambda x: x["answer"])),
+                             RunnableLambda(lambda x: writer.write(x["question"], x["answer"], x["lang"]))))
+
+
+class Writer:
+    """Writes answers with ``chat_model``, one at a time (a CPU runs one generation well), within
+    ``budget_s`` seconds."""
+
+    def __init__(self, chat_model: BaseChatModel, budget_s: float = 30.0, passages: int = 5):
+        self.chain = writing_chain(chat_model)
+        self.budget_s, self.passages = budget_s, passages
+        self._turn = threading.Lock()
+
+    def write(self, question: str, extractive: Answer, lang: str) -> Answer:
+        result = extractive
+        for item in self.stream(question, extractive, lang):
+            if isinstance(item, Answer):
+                result = item
+        return result
+
+    def stream(self, question: str, extractive: Answer, lang: str) -> Iterator[str | Answer]:
+        """The draft's text as it is written, then the checked ``Answer`` (or the extractive one)."""
+        if extractive.abstained:
+            yield extractive
+            return
+        passages = extractive.passages[: self.passages]
+        inputs = {"question": question, "passages": passages, "lang": lang}
+        draft, started = "", time.monotonic()
+        with self._turn:
+            try:
+                for piece in self.chain.stream(inputs):
+                    draft += piece
+                    yield piece
+                    if time.monotonic() - started > self.budget_s:
+                        yield _fallback(extractive, "timeout", lang)
+                        return
+            except Exception as exc:  # noqa: BLE001 - any model or connection failure falls back the same way
+                log.warning("The language model failed (%s); answering with quotes.", exc)
+                yield _fallback(extractive, "failed", lang)
+                return
+        yield checked_answer(question, draft, passages, extractive, lang)
+
+
+def checked_answer(question: str, draft: str, passages: list[Passage], extractive: Answer, lang: str) -> Answer:
+    """The verified sentences of ``draft`` with renumbered citations; the extractive answer when
+    none survives."""
+    checked = verify(draft, passages)
+    if not checked.kept:
+        answer = _fallback(extractive, "unverified", lang)
+        answer.dropped_sentences = len(checked.dropped)
+        return answer
+    text, citations = _renumbered(checked, passages, extractive)
+    return Answer(question, text, citations, extractive.passages, False, extractive.rewritten_question,
+                  extractive.confidence, extractive.filters, extractive.notes, generated=True,
+                  verified_sentences=len(checked.kept), dropped_sentences=len(checked.dropped))
+
+
+def _renumbered(checked: Verification, passages: list[Passage], extractive: Answer) -> tuple[str, list[Citation]]:
+    """Citations numbered in order of first use; a passage the extractive answer cited keeps its highlights."""
+    number: dict[int, int] = {}
+    citations: list[Citation] = []
+    highlights = {(c.passage.doc_id, c.passage.start): c for c in extractive.citations}
+    sentences = []
+    for sentence in checked.kept:
+        marks = []
+        for n in dict.fromkeys(sentence.cited):
+            if n not in number:
+                number[n] = len(citations) + 1
+                p = passages[n - 1]
+                known = highlights.get((p.doc_id, p.start))
+                citations.append(Citation(
+                    number[n], p, highlights=list(known.highlights) if known else [(p.start, p.end)],
+                    answer_spans=list(known.answer_spans) if known else []))
+            marks.append(f"[{number[n]}]")
+        body = CITATION.sub("", sentence.text).rstrip()
+        end = body[-1] if body and body[-1] in ".!?" else ""
+        sentences.append(f"{body.rstrip('.!?')} {''.join(marks)}{end or '.'}")
+    return re.sub(r"\s+", " ", " ".join(sentences)).strip(), citations
+
+
+def _fallback(extractive: Answer, reason: str, lang: str) -> Answer:
+    note = FALLBACK[reason]["id" if lang == "id" else "en"]
+    answer = Answer(extractive.question, extractive.text, extractive.citations, extractive.passages,
+                    extractive.abstained, extractive.rewritten_question, extractive.confidence, extractive.filters,
+                    [*extractive.notes, note])
+    return answer

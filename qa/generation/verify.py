@@ -1,0 +1,135 @@
+"""Every sentence of a written answer checked against the passages it cites.
+
+A sentence is kept only if it cites passages that exist and every number, date, weekday,
+year and name in it is found in the cited passages, compared across languages and formats:
+"18 October", "18/10", "18 Oktober" and "October 18" are one day; "Wednesday" is "Rabu";
+"1,000", "1.000", "1000" and "seribu" are one number; names by their folded words, allowing
+dictionary translations and cross-language spellings (Russia/Rusia, North Korea/Korea Utara).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qa.answer.conflicts import parse_number
+from qa.question import key_terms
+from qa.text.dates import WEEKDAYS, named_days
+from qa.text.lang import LANGUAGES
+from qa.text.matching import mentioned_terms
+from qa.text.normalize import fold, tokenize
+from qa.text.sentences import split_sentences
+from qa.types import Passage
+
+CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
+_NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\w/])")
+_NUMBER_WORDS = {**LANGUAGES["id"].NUMBER_WORDS, **LANGUAGES["en"].NUMBER_WORDS}
+
+
+@dataclass
+class Checked:
+    text: str  # the sentence without its citation markers
+    cited: list[int]  # passage numbers, 1-based, as the draft wrote them
+    problem: str = ""  # why it was dropped; "" when kept
+
+
+@dataclass
+class Verification:
+    sentences: list[Checked] = field(default_factory=list)
+
+    @property
+    def kept(self) -> list[Checked]:
+        return [s for s in self.sentences if not s.problem]
+
+    @property
+    def dropped(self) -> list[Checked]:
+        return [s for s in self.sentences if s.problem]
+
+
+def verify(draft: str, passages: list[Passage]) -> Verification:
+    """Check each sentence of ``draft`` against ``passages`` (``[n]`` is ``passages[n - 1]``)."""
+    result = Verification()
+    for start, end in split_sentences(draft):
+        raw = draft[start:end].strip()
+        if not raw or not re.search(r"\w", CITATION.sub("", raw)):
+            continue
+        cited = [int(n) for group in CITATION.findall(raw) for n in re.split(r"\s*[,;]\s*", group)]
+        text = " ".join(CITATION.sub(" ", raw).split()).replace(" .", ".")
+        result.sentences.append(Checked(text, cited, _problem(text, cited, passages)))
+    return result
+
+
+def _problem(text: str, cited: list[int], passages: list[Passage]) -> str:
+    if not cited:
+        return "cites no passage"
+    missing = [n for n in cited if not 1 <= n <= len(passages)]
+    if missing:
+        return f"cites [{missing[0]}], which is not one of the {len(passages)} passages"
+    source = " ".join(passages[n - 1].text for n in dict.fromkeys(cited))
+    for check in (_numbers, _days, _weekdays, _years, _names):
+        problem = check(text, source)
+        if problem:
+            return problem
+    return ""
+
+
+def _numbers(text: str, source: str) -> str:
+    found = _amounts(source)
+    for amount in _amounts(_without_dates(text)):
+        if amount not in found:
+            return f"the number {amount:g} is not in the cited passages"
+    return ""
+
+
+def _amounts(text: str) -> set[float]:
+    amounts = set()
+    for match in _NUMBER.finditer(_without_dates(text)):
+        value = parse_number(match.group())
+        if value is not None:
+            amounts.add(value.amount)
+    for word in fold(text).split():
+        if word in _NUMBER_WORDS:
+            amounts.add(float(_NUMBER_WORDS[word]))
+    return amounts
+
+
+def _without_dates(text: str) -> str:
+    """``text`` without years and calendar dates, whose digits are checked as dates."""
+    text = re.sub(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", " ", text)
+    months = "|".join(sorted((m for lang in LANGUAGES.values() for m in lang.MONTHS), key=len, reverse=True))
+    text = re.sub(rf"\b\d{{1,2}}\s+(?:{months})\b|\b(?:{months})\s+\d{{1,2}}\b", " ", text, flags=re.I)
+    return _YEAR.sub(" ", text)
+
+
+def _days(text: str, source: str) -> str:
+    found = {d for d in named_days(source) if isinstance(d, tuple)}
+    for day in (d for d in named_days(text) if isinstance(d, tuple)):
+        if day not in found:
+            return f"the date {day[0]}/{day[1]} is not in the cited passages"
+    return ""
+
+
+def _weekdays(text: str, source: str) -> str:
+    found = {WEEKDAYS[d] for d in named_days(source) if isinstance(d, str)}
+    for day in (d for d in named_days(text) if isinstance(d, str)):
+        if WEEKDAYS[day] not in found:
+            return f"the weekday {day.capitalize()} is not in the cited passages"
+    return ""
+
+
+def _years(text: str, source: str) -> str:
+    found = set(_YEAR.findall(source))
+    for year in _YEAR.findall(text):
+        if year not in found:
+            return f"the year {year} is not in the cited passages"
+    return ""
+
+
+def _names(text: str, source: str) -> str:
+    # A leading word stands in for the question word key_terms skips: a sentence may open with a name.
+    names = [t for t in key_terms("_ " + text) if not t[0].isdigit()]
+    missing = set(names) - set(mentioned_terms(names, set(tokenize(source))))
+    if missing:
+        return f"the name {sorted(missing)[0]!r} is not in the cited passages"
+    return ""
