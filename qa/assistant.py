@@ -18,7 +18,7 @@ from qa.errors import IndexMismatch, IndexNotFound, mapped
 from qa.feedback import Verdict, append_feedback, feedback_record, read_feedback
 from qa.filters import Filters
 from qa.generation.chain import Writer
-from qa.generation.models import chat_model
+from qa.generation.models import chat_model as configured_chat_model
 from qa.indexer import build_index, remove_documents
 from qa.question import QuestionInfo, analyse_question, clean_question
 from qa.reader.reader import Reader
@@ -80,6 +80,7 @@ class Assistant:
         self._warned = False
         self._default_ready = False
         self._writer = Writer(chat_model, self.settings.llm_budget_s) if chat_model is not None else None
+        self._no_writer = False  # set once the settings turn out to name no model
 
     @property
     def embedder(self) -> Embedder:
@@ -252,9 +253,13 @@ class Assistant:
     @property
     def writer(self) -> Writer | None:
         """What writes answers with the configured chat model (None with ``NEWSQA_LLM=off``)."""
-        if self._writer is None and self.settings.llm != "off":
+        if self._writer is None and not self._no_writer:
             with mapped():
-                self._writer = Writer(chat_model(self.settings), self.settings.llm_budget_s)
+                model = configured_chat_model(self.settings)
+            if model is None:
+                self._no_writer = True
+            else:
+                self._writer = Writer(model, self.settings.llm_budget_s)
         return self._writer
 
     def _extractive(self, question, k, mode, history, filters, as_of) -> Answer:

@@ -67,12 +67,14 @@ class Settings:
     auth: str = ""  # "user:password" pairs separated by commas; required off loopback
     max_upload_mb: int = 20
     # Answers written by a language model, every sentence checked against its citation (qa.generation):
-    # "off" (quoted from the articles) or "openai" (any OpenAI-compatible server: llm_url, llm_model).
-    llm: Literal["off", "openai"] = "off"
+    # "auto" (the local model when `make llm` installed it, else off), "local", "openai" (any
+    # OpenAI-compatible server: llm_url, llm_model) or "off" (answers quoted from the articles).
+    llm: Literal["auto", "local", "openai", "off"] = "auto"
     llm_url: str = ""  # e.g. http://localhost:8000/v1 (llama.cpp server, vLLM, Ollama, OpenAI)
     llm_model: str = ""
     llm_api_key: str = field(default="", repr=False)  # never shown in logs or errors
     llm_budget_s: float = 30.0  # a written answer taking longer is cut and the quoted answer shown
+    llm_threads: int = 0  # compute threads of the local model; 0 = one per core
     feedback_file: Path | None = None  # thumbs and marked passages as gold lines; default <cache_dir>/feedback.jsonl
     max_upload_files: int = 50
 

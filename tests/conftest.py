@@ -77,7 +77,7 @@ def fake_assistant(settings, fake_embedder) -> Assistant:
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory) -> Settings:
     return Settings(cache_dir=MODEL_CACHE, index_dir=tmp_path_factory.mktemp("real") / "index",
-                    seeds_dir=SEEDS)
+                    seeds_dir=SEEDS, llm="off")  # quoted answers; tests/test_local_llm.py writes them
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,7 @@ def test_unanswerable_question_abstains_with_nearest_passages(real_assistant):
 def test_cli_json_on_the_default_seed_index(real_settings, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NEWSQA_CACHE_DIR", str(real_settings.cache_dir))
     monkeypatch.setenv("NEWSQA_INDEX_DIR", str(tmp_path / "default-index"))
+    monkeypatch.setenv("NEWSQA_LLM", "off")
     assert main(["ask", "When did Lavrov visit Pyongyang?", "--json"]) == 0  # builds from seeds/
     data = json.loads(capsys.readouterr().out)
     assert {p["doc_id"] for p in data["passages"][:5]} >= LAVROV_DOCS

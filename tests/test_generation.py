@@ -12,6 +12,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from qa import Assistant, Settings
+from qa.generation.chain import PROMPT_PASSAGES
 from qa.generation.verify import verify
 from qa.types import Passage
 from tests.conftest import SEEDS, FakeEmbedder
@@ -52,11 +53,11 @@ def _model(*drafts: str) -> GenericFakeChatModel:
 
 
 def test_a_written_answer_keeps_only_checked_sentences(settings, tmp_path):
-    question = "How many containers did North Korea send to Russia?"
+    question = "Berapa kontainer peralatan militer yang dikirim Korea Utara ke Rusia?"
     plain = Assistant(tmp_path / "plain", settings, FakeEmbedder(), build_default=False)
     plain.index([SEEDS])
     passages = plain.ask(question).passages
-    n = next(i for i, p in enumerate(passages, 1) if "1.000 kontainer" in p.text)
+    n = next(i for i, p in enumerate(passages[:PROMPT_PASSAGES], 1) if "1.000 kontainer" in p.text)
     draft = (f"North Korea sent 1,000 containers of military equipment to Russia [{n}]. "
              f"It also sent 9,999 missiles [{n}]. Russia paid nothing.")
     answer = _assistant(settings, tmp_path, _model(draft)).ask(question)

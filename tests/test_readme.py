@@ -48,6 +48,7 @@ def scratch(tmp_path_factory):
     shutil.copytree(REPO / "seeds", folder / "seeds")
     shutil.copytree(REPO / "eval", folder / "eval")
     env = {**os.environ, "NEWSQA_CACHE_DIR": str(MODEL_CACHE), "NEWSQA_INDEX_DIR": str(folder / "default-index"),
+           "NEWSQA_LLM": "off",  # quoted answers keep these fast; tests/test_local_llm.py covers written ones
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(REPO)}
     return folder, env
 

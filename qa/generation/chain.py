@@ -21,10 +21,13 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
 from qa.generation.verify import CITATION, Verification, verify
+from qa.text.sentences import split_sentences
 from qa.types import Answer, Citation, Passage
 
 log = logging.getLogger("qa")
 LANGUAGE_NAMES = {"en": "English", "id": "Indonesian (Bahasa Indonesia)"}
+PROMPT_PASSAGES = 3  # passages the model reads (the answer's citations come first in the ranking)
+EXCERPT_CHARS = 500  # characters of each it reads; prompt length sets the time to the first word
 PROMPT = ChatPromptTemplate.from_messages([
     ("system",
      "You answer questions about news articles using only the numbered passages you are given. "
@@ -43,15 +46,32 @@ FALLBACK = {
 }
 
 
-def prompt_inputs(question: str, passages: list[Passage], lang: str) -> dict:
-    numbered = "\n\n".join(
-        f"[{i}] {' | '.join(x for x in (p.title, p.source, p.date) if x)}\n{p.text}" for i, p in enumerate(passages, 1))
+def prompt_inputs(question: str, excerpts: list[tuple[Passage, str]], lang: str) -> dict:
+    numbered = "\n\n".join(f"[{i}] {' | '.join(x for x in (p.title, p.source, p.date) if x)}\n{text}"
+                             for i, (p, text) in enumerate(excerpts, 1))
     return {"question": question, "passages": numbered, "language": LANGUAGE_NAMES.get(lang, "the question's language")}
 
 
+def excerpt(passage: Passage, extractive: Answer, limit: int) -> str:
+    """What the model reads of ``passage``: the sentences the quoted answer cites from it and their
+    neighbours, else its opening, within ``limit`` characters (a small CPU reads a short prompt
+    fast: docs/benchmarks.md). Sentences are checked against the whole passage."""
+    sentences = split_sentences(passage.text)
+    spans = [(s - passage.start, e - passage.start) for c in extractive.citations
+             if (c.passage.doc_id, c.passage.start) == (passage.doc_id, passage.start) for s, e in c.highlights]
+    first = next((i for i, (s, e) in enumerate(sentences) if spans and s < spans[0][1] and spans[0][0] < e), 0)
+    chosen, length = [], 0
+    for s, e in sentences[max(0, first - 1):]:
+        if chosen and length + e - s > limit:
+            break
+        chosen.append(passage.text[s:e])
+        length += e - s + 1
+    return " ".join(chosen)[: max(limit, 1)]
+
+
 def writing_chain(chat_model: BaseChatModel) -> Runnable:
-    """{question, passages, lang} -> the draft, token by token when streamed."""
-    return (RunnableLambda(lambda x: prompt_inputs(x["question"], x["passages"], x["lang"]))
+    """{question, excerpts, lang} -> the draft, token by token when streamed."""
+    return (RunnableLambda(lambda x: prompt_inputs(x["question"], x["excerpts"], x["lang"]))
             | PROMPT | chat_model | StrOutputParser())
 
 
@@ -68,9 +88,10 @@ class Writer:
     """Writes answers with ``chat_model``, one at a time (a CPU runs one generation well), within
     ``budget_s`` seconds."""
 
-    def __init__(self, chat_model: BaseChatModel, budget_s: float = 30.0, passages: int = 5):
+    def __init__(self, chat_model: BaseChatModel, budget_s: float = 30.0, passages: int = PROMPT_PASSAGES,
+                 excerpt_chars: int = EXCERPT_CHARS):
         self.chain = writing_chain(chat_model)
-        self.budget_s, self.passages = budget_s, passages
+        self.budget_s, self.passages, self.excerpt_chars = budget_s, passages, excerpt_chars
         self._turn = threading.Lock()
 
     def write(self, question: str, extractive: Answer, lang: str) -> Answer:
@@ -86,7 +107,8 @@ class Writer:
             yield extractive
             return
         passages = extractive.passages[: self.passages]
-        inputs = {"question": question, "passages": passages, "lang": lang}
+        excerpts = [(p, excerpt(p, extractive, self.excerpt_chars)) for p in passages]
+        inputs = {"question": question, "excerpts": excerpts, "lang": lang}
         draft, started = "", time.monotonic()
         with self._turn:
             try:
