@@ -42,7 +42,13 @@ def test_an_indonesian_question_gets_an_indonesian_answer(writing):
 
 def test_a_refused_question_never_reaches_the_model(writing, monkeypatch):
     calls = []
-    original = writing.writer.chain.stream
-    monkeypatch.setattr(writing.writer.chain, "stream", lambda *a, **k: calls.append(a) or original(*a, **k))
+    chain = writing.writer.chain
+
+    class Counting:
+        def stream(self, *args, **kwargs):
+            calls.append(args)
+            return chain.stream(*args, **kwargs)
+
+    monkeypatch.setattr(writing.writer, "chain", Counting())
     answer = writing.ask("Who won the cricket world cup final?")
     assert answer.abstained and not answer.generated and calls == []

@@ -30,11 +30,11 @@ PROMPT_PASSAGES = 3  # passages the model reads (the answer's citations come fir
 EXCERPT_CHARS = 500  # characters of each it reads; prompt length sets the time to the first word
 PROMPT = ChatPromptTemplate.from_messages([
     ("system",
-     "You answer questions about news articles using only the numbered passages you are given. "
-     "Answer in {language}, in at most four short sentences. End every sentence with the number of the "
-     "passage that states it, in square brackets, like [1] or [1][2]. Use only facts the passages state; "
-     "write names, numbers and dates as the passages give them (translated into {language} where needed)."),
-    ("human", "Passages:\n\n{passages}\n\nQuestion: {question}"),
+     "You answer a question about news articles using only the numbered passages below.\n\n{passages}\n\n"
+     "Rules: reply in {language}, in one to three short sentences. End every sentence with the number of "
+     "the passage it comes from, in square brackets, before the full stop, for example: "
+     "\"Lavrov arrived on 18 October [2].\" Copy names, numbers and dates exactly as the passage gives them."),
+    ("human", "{question}"),
 ])
 FALLBACK = {
     "unverified": {"en": "(Quoted from the sources: a written answer could not be checked against them.)",
@@ -67,6 +67,17 @@ def excerpt(passage: Passage, extractive: Answer, limit: int) -> str:
         chosen.append(passage.text[s:e])
         length += e - s + 1
     return " ".join(chosen)[: max(limit, 1)]
+
+
+def prompt_passages(extractive: Answer, count: int) -> list[Passage]:
+    """The passages the quoted answer cites (where the reader found the answer) first, then the
+    best other ones, ``count`` in all."""
+    cited = [c.passage for c in extractive.citations if not c.corroborates]
+    chosen: list[Passage] = []
+    for passage in cited + extractive.passages:
+        if len(chosen) < count and all((p.doc_id, p.start) != (passage.doc_id, passage.start) for p in chosen):
+            chosen.append(passage)
+    return chosen
 
 
 def writing_chain(chat_model: BaseChatModel) -> Runnable:
@@ -106,7 +117,7 @@ class Writer:
         if extractive.abstained:
             yield extractive
             return
-        passages = extractive.passages[: self.passages]
+        passages = prompt_passages(extractive, self.passages)
         excerpts = [(p, excerpt(p, extractive, self.excerpt_chars)) for p in passages]
         inputs = {"question": question, "excerpts": excerpts, "lang": lang}
         draft, started = "", time.monotonic()

@@ -116,6 +116,17 @@ def gguf_metadata(path: Path, wanted: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
+_LOG_CALLBACK = None
+
+
+def _quiet(llama_cpp) -> None:
+    """llama.cpp writes its own notices to stderr even when not verbose; they are not for people."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is None:
+        _LOG_CALLBACK = llama_cpp.llama_log_callback(lambda level, text, data: None)
+        llama_cpp.llama_log_set(_LOG_CALLBACK, None)
+
+
 _SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
 
 
@@ -146,12 +157,13 @@ class LocalChatModel(BaseChatModel):
     def __init__(self, **data):
         super().__init__(**data)
         try:
-            from llama_cpp import Llama
+            import llama_cpp
         except ImportError:
             raise ModelError("The local model needs llama-cpp-python. " + INSTALL_HINT) from None
+        _quiet(llama_cpp)
         if not Path(self.model_file).is_file():
             raise ModelError(f"The local model {self.model_file} is not installed. " + INSTALL_HINT)
-        self.client = Llama(self.model_file, n_ctx=self.context, n_threads=self.threads, verbose=False)
+        self.client = llama_cpp.Llama(self.model_file, n_ctx=self.context, n_threads=self.threads, verbose=False)
 
     @property
     def _llm_type(self) -> str:

@@ -22,6 +22,7 @@ from qa.text.sentences import split_sentences
 from qa.types import Passage
 
 CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_LEADING_CITATIONS = re.compile(r"^((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)")
 _YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\w/])")
 _NUMBER_WORDS = {**LANGUAGES["id"].NUMBER_WORDS, **LANGUAGES["en"].NUMBER_WORDS}
@@ -50,14 +51,25 @@ class Verification:
 def verify(draft: str, passages: list[Passage]) -> Verification:
     """Check each sentence of ``draft`` against ``passages`` (``[n]`` is ``passages[n - 1]``)."""
     result = Verification()
-    for start, end in split_sentences(draft):
-        raw = draft[start:end].strip()
-        if not raw or not re.search(r"\w", CITATION.sub("", raw)):
-            continue
+    pieces = [draft[start:end].strip() for start, end in split_sentences(draft)]
+    for raw in _with_trailing_citations(pieces):
         cited = [int(n) for group in CITATION.findall(raw) for n in re.split(r"\s*[,;]\s*", group)]
         text = " ".join(CITATION.sub(" ", raw).split()).replace(" .", ".")
         result.sentences.append(Checked(text, cited, _problem(text, cited, passages)))
     return result
+
+
+def _with_trailing_citations(pieces: list[str]) -> list[str]:
+    """Sentences with a citation written after the full stop ("... Utara. [1]") joined to it."""
+    sentences: list[str] = []
+    for piece in pieces:
+        leading = _LEADING_CITATIONS.match(piece)
+        if leading and sentences:
+            sentences[-1] += " " + leading.group(1).strip()
+            piece = piece[leading.end():].strip()
+        if re.search(r"\w", piece):
+            sentences.append(piece)
+    return sentences
 
 
 def _problem(text: str, cited: list[int], passages: list[Passage]) -> str:
