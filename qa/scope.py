@@ -35,7 +35,7 @@ def search_scope(info: QuestionInfo, filters: Filters, store: StoreReader, as_of
         reference = article_day(as_of or "") or store.newest_day()
         frame = find_timeframe(info.text, info.lang, dt.date.fromisoformat(reference)) if reference else None
         if frame is not None:
-            dated = replace(filters, since=frame.since, until=frame.until, or_mentioned=True)
+            dated = replace(filters, since=frame.since, until=frame.until, question_time=True)
             admitted = store.count_documents(dated)
             if admitted:
                 filters, info = dated, replace(info, timeframe=frame)

@@ -151,6 +151,6 @@ def test_an_openai_compatible_server_writes_the_answer(settings, tmp_path):
         assert answer.generated and answer.text == "Lavrov bertemu Kim Jong Un [1]."
         request = _OpenAIServer.requests[-1]
         assert request["model"] == "tiny" and "Indonesian" in request["messages"][0]["content"]
-        assert "[1]" in request["messages"][1]["content"]
+        assert "[1]" in request["messages"][0]["content"] and request["messages"][1]["content"] == question
     finally:
         server.shutdown()

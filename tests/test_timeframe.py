@@ -41,6 +41,9 @@ def test_time_expressions_become_date_ranges(question, lang, since, until):
     ("When did Lavrov visit Pyongyang?", "en"), ("Kapan Lavrov mengunjungi Pyongyang?", "id"),
     ("What happened on Wednesday?", "en"), ("Apa yang terjadi pada hari Minggu?", "id"),
     ("How many of the 1000 containers arrived?", "en"), ("Who won the match yesterday?", "en"),
+    ("Siapakah perebut medali emas 400 m putri?", "id"), ("Mengatur apakah Peraturan Nomor 12 Tahun 2005?", "id"),
+    ("Negara apakah yang ditinggalkan Sharapova pada umur 9 tahun?", "id"),
+    ("Penghargaan apakah yang diterima Richard R Schrock (60)?", "id"),
 ])
 def test_no_time_or_only_an_event_day_sets_no_range(question, lang):
     assert find_timeframe(question, lang, REFERENCE) is None
@@ -60,7 +63,7 @@ def test_ranges_read_as_people_write_them():
 
 def test_the_question_time_filters_by_article_date(fake_assistant):
     answer = fake_assistant.ask("What happened in July 2023?")
-    assert answer.filters == {"since": "2023-07-01", "until": "2023-07-31", "or_mentioned": True}
+    assert answer.filters == {"since": "2023-07-01", "until": "2023-07-31", "question_time": True}
     assert {p.doc_id for p in answer.passages} == {"004_d4cb343e0a788d8c"}
     assert answer.notes == ["Searching articles dated or mentioning 1-31 July 2023: 1 of 5."]
     assert {p.doc_id for p in fake_assistant.retrieve("What happened in July 2023?")} == {"004_d4cb343e0a788d8c"}
@@ -80,7 +83,7 @@ def test_a_time_no_article_is_dated_in_searches_everything_and_says_so(fake_assi
 
 def test_relative_time_against_a_given_day(fake_assistant):
     answer = fake_assistant.ask("Who met Kim Jong Un last year?", as_of="2024-03-01")
-    assert answer.filters == {"since": "2023-01-01", "until": "2023-12-31", "or_mentioned": True}
+    assert answer.filters == {"since": "2023-01-01", "until": "2023-12-31", "question_time": True}
     with pytest.raises(InvalidFilter, match="YYYY-MM-DD"):
         fake_assistant.ask("Who met Kim Jong Un last year?", as_of="March 2024")
 
@@ -120,6 +123,16 @@ def test_an_article_that_mentions_the_time_is_found_though_its_date_says_otherwi
     assert "recap" in {p.doc_id for p in answer.passages}
     explicit = fake_assistant.retrieve("analysts Lavrov", k=20, filters={"since": "2023-10-01", "until": "2023-10-31"})
     assert "recap" not in {p.doc_id for p in explicit}  # an explicit filter admits by article date only
+
+
+def test_undated_articles_that_mention_no_time_stay_in_a_question_time_search():
+    from qa import Filters
+
+    about = Filters(since="2023-07-01", until="2023-07-31", question_time=True)
+    assert about.admits("", "", "", "x", mentions=[])  # nothing says it is about another time
+    assert not about.admits("", "", "", "x", mentions=[("2018-01-01", "2018-12-31")])
+    assert about.admits("2024-01-05", "", "", "x", mentions=[("2023-07-27", "2023-07-27")])
+    assert not Filters(since="2023-07-01", until="2023-07-31").admits("", "", "", "x")
 
 
 def test_periods_an_article_mentions():

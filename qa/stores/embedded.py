@@ -271,7 +271,7 @@ class IndexStore(StoreReader):
         return len(self._admitted(filters))
 
     def _admitted(self, filters: Filters) -> list[str]:
-        mentions = self.mentions() if filters.or_mentioned else {}
+        mentions = self.mentions() if filters.question_time else {}
         return [doc_id for doc_id, m in self._doc_meta.items()
                 if filters.admits(date=m[4], source=m[2], lang=m[6], doc_id=doc_id, mentions=mentions.get(doc_id, ()))]
 

@@ -421,8 +421,9 @@ def _where(filters: Filters | None) -> tuple[str, dict]:
     if filters.dated:
         params["since"], params["until"] = filters.date_range
         dated = "d.day BETWEEN %(since)s::date AND %(until)s::date"
-        if filters.or_mentioned:
-            dated = f"({dated} OR d.mentions && daterange(%(since)s::date, %(until)s::date, '[]'))"
+        if filters.question_time:
+            dated = (f"({dated} OR d.mentions && daterange(%(since)s::date, %(until)s::date, '[]') "
+                     "OR (d.day IS NULL AND isempty(d.mentions)))")
         conditions.append(dated)
     if filters.sources:
         conditions.append("lower(d.source) = ANY(%(sources)s)")

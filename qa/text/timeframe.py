@@ -20,6 +20,9 @@ from functools import lru_cache
 from qa.text.lang import LANGUAGES
 
 _ACCEPTED_PERIODS = ("year", "month", "day")
+_WRITTEN_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}\b")
+_MONTHS = frozenset(m for lang in LANGUAGES.values() for m in lang.MONTHS)
 _EARLIEST_YEAR = 1900  # years before this are numbers, not dates, in news questions
 
 
@@ -98,12 +101,17 @@ def _spans(question: str, lang: str, reference: dt.date) -> list[_Span]:
 def _span(text: str, start: int, lang: str, reference: dt.date) -> _Span | None:
     from dateparser.date import DateDataParser
 
+    if not _names_a_time(text):
+        return None
     data = DateDataParser(languages=[lang], settings=_settings(reference)).get_date_data(text)
     if data.date_obj is None or data.period not in _ACCEPTED_PERIODS:
         return None
     day = data.date_obj.date()
     has_digit = bool(re.search(r"\d", text))
     if data.period == "day" and not has_digit:  # a weekday, "yesterday": the event's day, not the articles'
+        return None
+    written = _WRITTEN_YEAR.search(text)
+    if written and int(written.group()) != day.year:  # "Nomor 12 Tahun 2005" is not 2012
         return None
     if not _EARLIEST_YEAR <= day.year <= reference.year + 1:
         return None
@@ -116,6 +124,17 @@ def _span(text: str, start: int, lang: str, reference: dt.date) -> _Span | None:
         first = last = day
     has_year = bool(re.search(r"\b\d{4}\b", text)) or not has_digit  # relative phrases carry their year
     return _Span(start, start + len(text), first, last, has_year)
+
+
+def _names_a_time(text: str) -> bool:
+    """Whether ``text`` can name a time: a month, a four-digit year, a numeric date, or words only
+    ("tahun lalu"). Bare numbers ("400 m", "9 tahun", "(60)", "1,2") are not dates, whatever a
+    lenient parser makes of them."""
+    if not re.search(r"\d", text):
+        return True
+    lowered = text.lower()
+    return bool(_WRITTEN_YEAR.search(text) or _NUMERIC_DATE.search(text)
+                or any(re.search(rf"\b{re.escape(m)}\b", lowered) for m in _MONTHS))
 
 
 def _frame(question: str, spans: list[_Span], words) -> TimeFrame:
