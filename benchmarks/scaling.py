@@ -325,7 +325,6 @@ def measure_backend(name: str, store, corpus: Corpus, queries: np.ndarray, sente
                 "p50_ms": _p(times, 50), "p95_ms": _p(times, 95), "recall@10": round(float(np.mean(recalls)), 4)}
     finally:
         reader.close()
-    figures.update(_add_one_article(store, corpus))
     return figures
 
 
@@ -384,6 +383,7 @@ def _scale_embedded(n, workdir, corpus, queries, sentences, filters) -> dict:
     embedded["disk_bytes"] = size
     embedded["disk_kb_per_1000_chunks"] = round(size / n)  # bytes per chunk == KB per 1,000 chunks
     embedded["index_type"] = json.loads(next(folder.glob("v-*/manifest.json")).read_text())["index_type"]
+    embedded.update(_add_one_article(EmbeddedStore(folder), corpus))  # after the disk figure: it adds versions
     shutil.rmtree(folder, ignore_errors=True)
     return embedded
 
@@ -412,6 +412,7 @@ def _scale_postgres(n, admin_url, corpus, queries, sentences, filters, reindex) 
                 t = time.perf_counter()
                 conn.execute("REINDEX INDEX newsqa_chunks_embedding")
                 postgres["hnsw_rebuild_s"] = round(time.perf_counter() - t, 1)
+        postgres.update(_add_one_article(PostgresStore(url), corpus))
     finally:
         drop_database(url, admin_url)
     return postgres

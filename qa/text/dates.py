@@ -137,13 +137,15 @@ def mentioned_periods(text: str, limit: int = 200) -> list[tuple[str, str]]:
     day, "Juni 2024" a month, "2004" a year. What a question about a time can find an article by
     when the article's own date says nothing about it."""
     periods = set()
-    for match in DATE_EXPR.finditer(text):
-        key = date_key(text[match.start(): match.end() + 4])
+    for year in _YEAR.finditer(text):  # every stated date holds a year: look around each one only
+        at = max(0, year.start() - 25)
+        window, offset = text[at: year.end() + 6], year.start() - at
+        key = next((k for pattern in FULL_DATE_PATTERNS for m in pattern.finditer(window)
+                    if m.start("y") == offset and (k := _iso(m))), "")
         if not key:
-            year = _YEAR.search(match.group())
-            key = year.group(1) if year else ""
-        if key:
-            periods.add(_period(key))
+            month = next((m for m in _MONTH_YEAR.finditer(window) if m.start(2) == offset), None)
+            key = f"{year[1]}-{MONTHS[month[1].lower()]:02d}" if month else year[1]
+        periods.add(_period(key))
     merged: list[list[str]] = []
     for start, end in sorted(periods):
         if merged and start <= merged[-1][1]:

