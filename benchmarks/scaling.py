@@ -67,7 +67,7 @@ def machine() -> dict:
 
 
 def _pg_versions(url: str) -> dict:
-    from qa.stores.postgres import connect
+    from qa.stores.pg_schema import connect
 
     with connect(url) as conn:
         server = conn.execute("SHOW server_version").fetchone()[0]
@@ -255,7 +255,7 @@ def folder_bytes(folder: Path) -> int:
 
 
 def pg_bytes(url: str) -> dict:
-    from qa.stores.postgres import connect
+    from qa.stores.pg_schema import connect
 
     with connect(url) as conn:
         rows = conn.execute("SELECT relname, pg_total_relation_size(oid) FROM pg_class "
@@ -390,7 +390,8 @@ def _scale_embedded(n, workdir, corpus, queries, sentences, filters) -> dict:
 
 def _scale_postgres(n, admin_url, corpus, queries, sentences, filters, reindex) -> dict:
     from qa.stores.local_postgres import drop_database, new_database
-    from qa.stores.postgres import PostgresStore, connect
+    from qa.stores.pg_schema import connect
+    from qa.stores.postgres import PostgresStore
 
     url = new_database(admin_url, "newsqa_scale")
     try:

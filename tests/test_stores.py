@@ -181,7 +181,7 @@ def test_a_selective_filter_still_returns_k_hits(dated):
 def test_postgres_filters_stay_exact_on_the_hnsw_path(dated, backend, monkeypatch):
     """Above EXACT_FILTER_CHUNKS admitted chunks PostgreSQL walks the HNSW index with iterative
     scans instead of scanning: it must return the same hits."""
-    import qa.stores.postgres as pg
+    import qa.stores.pg_reader as pg
 
     filters = {"sources": ["Kompas", "Liputan6.com"]}
     exact = [p.chunk_id for p in dated.retrieve("Pelabuhan kontainer Korea", k=6, mode="dense", filters=filters)]
@@ -289,8 +289,7 @@ def test_cli_indexes_asks_with_filters_and_removes_on_postgres(pg_url, fake_mode
 def test_postgres_schema_upgrades_in_place(request, tmp_path, fake_model):
     """A database of schema version 1 (no postings table) is upgraded by migration 2 on the next
     write: its rows are kept and the new table is filled from them."""
-    from qa.stores.pg_schema import SCHEMA_VERSION
-    from qa.stores.postgres import connect
+    from qa.stores.pg_schema import SCHEMA_VERSION, connect
 
     settings = _settings(request, tmp_path, fake_model, "postgres")
     Assistant(settings=settings, embedder=FakeEmbedder(), build_default=False).index([SEEDS])

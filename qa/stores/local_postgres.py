@@ -47,7 +47,7 @@ def new_database(url: str, prefix: str = "newsqa") -> str:
     """Create an empty database on the server of ``url``; returns its URL (tests use one each)."""
     from urllib.parse import urlsplit, urlunsplit
 
-    from qa.stores.postgres import connect
+    from qa.stores.pg_schema import connect
 
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with connect(url) as conn:
@@ -59,7 +59,7 @@ def new_database(url: str, prefix: str = "newsqa") -> str:
 def drop_database(url: str, admin_url: str) -> None:
     from urllib.parse import urlsplit
 
-    from qa.stores.postgres import connect
+    from qa.stores.pg_schema import connect
 
     name = urlsplit(url).path.lstrip("/")
     with connect(admin_url) as conn:

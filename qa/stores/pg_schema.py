@@ -1,4 +1,5 @@
-"""The PostgreSQL schema, created and upgraded by numbered migrations (never by hand).
+"""The PostgreSQL schema, created and upgraded by numbered migrations (never by hand), and the
+connection every part of the PostgreSQL store opens.
 
 ``newsqa_migrations`` records what has been applied; ``migrate`` applies the rest in order, in
 the caller's transaction, under the writers' advisory lock. The vectors' dimension comes from
@@ -8,7 +9,10 @@ the index can share a database with other applications.
 
 from __future__ import annotations
 
-from qa.errors import StoreUnavailable
+from contextlib import suppress
+from urllib.parse import urlsplit, urlunsplit
+
+from qa.errors import IndexMismatch, StoreUnavailable
 
 WRITE_LOCK = 0x6E657773  # "news": the advisory lock every writer holds for its transaction
 MIN_PGVECTOR = (0, 8, 0)  # iterative index scans (filtered searches that still return k hits)
@@ -99,3 +103,47 @@ def _check_pgvector(conn) -> None:
     if tuple(int(p) for p in version.split(".")[:3] if p.isdigit()) < MIN_PGVECTOR:
         raise StoreUnavailable(f"pgvector {version} is too old: newsqa needs 0.8 or later (iterative index scans). "
                                "Run `ALTER EXTENSION vector UPDATE` after upgrading it on the server.")
+
+
+MISMATCH = ("The PostgreSQL index at {where} was built with the embedding model {built!r} ({built_fp}), but "
+             "the configured model is {name!r} ({fp}). Set NEWSQA_MODEL to the model it was built with, or "
+             "re-index with `qa index PATH...` (which replaces what it holds).")
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password:
+        host = parts.hostname or ""
+        netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def connect(url: str, autocommit: bool = True):
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    try:
+        conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise StoreUnavailable(
+            f"Cannot connect to PostgreSQL at {redacted(url)} ({str(exc).strip()}). Check NEWSQA_STORE and "
+            "that the server is running (`make postgres` starts a local one).") from None
+    with suppress(psycopg.ProgrammingError):  # no extension yet: migrate() creates it, then we register
+        register_vector(conn)
+    return conn
+
+
+def stored_manifest(conn) -> dict:
+    row = conn.execute("SELECT value FROM newsqa_meta WHERE key = 'manifest'").fetchone()
+    if row is None:
+        raise IndexMismatch("The PostgreSQL index has tables but no manifest (an interrupted first write?). "
+                            "Re-index with `qa index PATH...`.")
+    return row[0]
+
+
+def register_types(conn) -> None:
+    from pgvector.psycopg import register_vector
+
+    register_vector(conn)
