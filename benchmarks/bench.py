@@ -41,7 +41,8 @@ def run(corpus: Path, questions_file: Path | None = None, docs: int = 300, quest
     questions of ``questions_file`` (FacQA-style JSON lines; synthetic ones when None)."""
     from embeddings.models import load_embedder
 
-    settings = settings or Settings.from_env()
+    # quoted answers: these figures are the pipeline's; the language model's are benchmarks.generation's
+    settings = (settings or Settings.from_env()).with_(llm="off")
     embedder = load_embedder(settings.model, settings.model_cache_dir, settings.runtime, settings.precision,
                              settings.device)
     result: dict = {"machine": machine(), "model": embedder.name, "docs_requested": docs}
@@ -252,7 +253,7 @@ def _serve_peak_rss(index_dir: Path, settings: Settings, questions: list[str]) -
         port = sock.getsockname()[1]
     env = {**os.environ, "NEWSQA_MODEL": settings.model, "NEWSQA_CACHE_DIR": str(settings.cache_dir),
            "NEWSQA_RUNTIME": settings.runtime, "NEWSQA_PRECISION": settings.precision, "NEWSQA_READER": settings.reader,
-           "GRADIO_ANALYTICS_ENABLED": "False"}
+           "NEWSQA_LLM": "off", "GRADIO_ANALYTICS_ENABLED": "False"}  # the language model: benchmarks.generation
     server = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--index", str(index_dir), "--port", str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -286,7 +287,8 @@ def _cold_start(index_dir: Path, settings: Settings, questions: list[str]) -> tu
         "print(json.dumps([first, int(hwm) / 1024]))\n"
     )
     env = {**os.environ, "NEWSQA_MODEL": settings.model, "NEWSQA_CACHE_DIR": str(settings.cache_dir),
-           "NEWSQA_RUNTIME": settings.runtime, "NEWSQA_PRECISION": settings.precision, "NEWSQA_READER": settings.reader}
+           "NEWSQA_RUNTIME": settings.runtime, "NEWSQA_PRECISION": settings.precision, "NEWSQA_READER": settings.reader,
+           "NEWSQA_LLM": "off"}
     out = subprocess.run([sys.executable, "-c", code, questions[0], json.dumps(questions)], env=env,
                          capture_output=True, text=True, check=True)
     first, rss = json.loads(out.stdout.strip().splitlines()[-1])
