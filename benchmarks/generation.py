@@ -1,6 +1,6 @@
 """Written answers: speed, memory and quality of the chat model against the quoted answers.
 
-    .venv/bin/python -m benchmarks.generation [--data ../shared/data] [--questions 30] [--json]
+    .venv/bin/python -m benchmarks.generation [--data ../shared/data] [--questions 30] [--sets facqa,idkmrc]
 
 On the machine it runs on (idle, please): the local model's load time; the time to the first
 written word and to the whole checked answer (p50/p95 over ``--questions`` FacQA valid
@@ -54,11 +54,20 @@ def _timed(assistant: Assistant, question: str) -> dict:
     return {"answer": answer, "first_token_s": first, "total_s": total}
 
 
-def run(data: Path, count: int, settings: Settings) -> dict:
+def run(data: Path, count: int, settings: Settings, sets: tuple[str, ...] = ("facqa", "idkmrc")) -> dict:
     quoted = settings.with_(llm="off")
     work = Path(tempfile.mkdtemp(prefix="newsqa-generation-"))
     result: dict = {"machine": {"cpus": __import__("os").cpu_count(), "platform": platform.platform()},
                     "settings": {"llm": settings.llm, "llm_threads": settings.llm_threads}}
+    if "facqa" in sets:
+        _facqa(data, count, settings, quoted, work, result)
+    if "idkmrc" in sets:
+        _idkmrc(data, count, settings, work, result)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return result
+
+
+def _facqa(data: Path, count: int, settings: Settings, quoted: Settings, work: Path, result: dict) -> None:
     started = time.perf_counter()
     facqa = _assistant(data / "facqa" / "passages.jsonl", settings, work / "facqa")
     writer = facqa.writer
@@ -95,6 +104,9 @@ def run(data: Path, count: int, settings: Settings) -> dict:
             "first_token_p50_s": _r(percentile(firsts, 50)), "first_token_p95_s": _r(percentile(firsts, 95)),
             "answer_p50_s": _r(percentile(totals, 50)), "answer_p95_s": _r(percentile(totals, 95))}
         print(f"FacQA {lang}: {result[f'facqa_{lang}']}", file=sys.stderr, flush=True)
+
+
+def _idkmrc(data: Path, count: int, settings: Settings, work: Path, result: dict) -> None:
     idk = _assistant(data / "idkmrc" / "passages.jsonl", settings, work / "idkmrc")
     rows = _questions(data / "idkmrc" / "qa.jsonl", "valid", count, answerable=False)
     reached = invented = caught = 0
@@ -107,8 +119,6 @@ def run(data: Path, count: int, settings: Settings) -> dict:
         caught += not answer.generated and answer.dropped_sentences > 0
     result["idkmrc_unanswerable"] = {"questions": len(rows), "reached_the_model": reached,
                                      "written_answer_kept": invented, "verifier_dropped_all": caught}
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    return result
 
 
 def _r(value: float | None) -> float | None:
@@ -119,13 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--questions", type=int, default=30)
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--sets", default="facqa,idkmrc", help="facqa, idkmrc or both")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if settings.llm == "auto":
         settings = settings.with_(llm="local")
-    result = run(args.data, args.questions, settings)
-    print(json.dumps(result, indent=1) if args.json else json.dumps(result, indent=1))
+    result = run(args.data, args.questions, settings, tuple(args.sets.split(",")))
+    print(json.dumps(result, indent=1))
     return 0
 
 

@@ -22,7 +22,8 @@ def corpus(settings, tmp_path, sentences: list[str]) -> Assistant:
     ("1.000 kontainer", 1000, "", "kontainer"), ("1,000 containers", 1000, "", "containers"),
     ("lebih dari 1.000 kontainer", 1000, "more", "kontainer"), ("more than 1,000", 1000, "more", ""),
     ("sekitar 2,5 juta", 2_500_000, "about", ""), ("seribu kontainer", 1000, "", "kontainer"),
-    ("30 persen", 30, "", "%"),
+    ("30 persen", 30, "", "%"), ("6.395,70 ton", 6395.7, "", "ton"), ("6.395.70 ton", 6395.7, "", "ton"),
+    ("2.5 juta", 2_500_000, "", ""),
 ])
 def test_numbers_are_compared_by_meaning(text, amount, qualifier, unit):
     value = parse_number(text)

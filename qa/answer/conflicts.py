@@ -84,11 +84,14 @@ def parse_number(text: str, after: str = "") -> NumberValue | None:
 
 
 def _amount(digits: str) -> float:
-    """"1.000" and "1,000" are a thousand; "2,5" and "2.5" two and a half."""
+    """"1.000" and "1,000" are a thousand; "2,5" and "2.5" two and a half; "6.395,70" and
+    "6.395.70" (as sources write) six thousand and a bit."""
     groups = re.split(r"[.,]", digits)
-    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+    if len(groups) == 1:
+        return float(digits)
+    if all(len(g) == 3 for g in groups[1:]):
         return float("".join(groups))
-    return float(digits.replace(",", "."))
+    return float("".join(groups[:-1]) + "." + groups[-1])
 
 
 def _qualifier(folded: str) -> str:
