@@ -203,3 +203,16 @@ def test_an_index_of_the_older_format_is_rebuilt_from_its_articles(tmp_path, set
         IndexStore.open(settings.resolved_index_dir)
     again = Assistant(settings=settings, embedder=FakeEmbedder())
     assert len(again.documents()) == 5 and again.retrieve("Lavrov", k=1)
+
+
+def test_bm25_arrays_score_as_bm25s_does():
+    import bm25s
+
+    from qa.lexical import BM25_B, BM25_K1, LexicalIndex, chunk_tokens
+
+    texts = [p.read_text(encoding="utf-8")[i: i + 700] for p in sorted(SEEDS.glob("*.txt")) for i in (0, 700, 1400)]
+    ours = LexicalIndex.build(texts)
+    reference = bm25s.BM25(k1=BM25_K1, b=BM25_B)  # bm25s's default method is Lucene's, as ours
+    reference.index([chunk_tokens(t) for t in texts], show_progress=False)
+    for query in (["kontainer", "korea", "rusia"], ["lavrov", "pyongyang", "lavrov"]):
+        assert np.allclose(ours.get_scores(query), reference.get_scores(query), atol=1e-6)

@@ -1,7 +1,7 @@
 """The store interface: what indexing writes and what retrieval reads, whatever holds the index.
 
 Two backends implement it (``qa.stores.open_store`` picks one from ``Settings.store``): the
-embedded folder index (FAISS + SQLite + bm25s, the default) and PostgreSQL with pgvector. A row
+embedded folder index (FAISS + SQLite + numpy BM25 arrays, the default) and PostgreSQL with pgvector. A row
 id (``int``) names a chunk inside one store; both backends pass the same test suite.
 """
 
