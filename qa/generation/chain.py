@@ -26,8 +26,12 @@ from qa.types import Answer, Citation, Passage
 
 log = logging.getLogger("qa")
 LANGUAGE_NAMES = {"en": "English", "id": "Indonesian (Bahasa Indonesia)"}
-PROMPT_PASSAGES = 3  # passages the model reads (the answer's citations come first in the ranking)
-EXCERPT_CHARS = 500  # characters of each it reads; prompt length sets the time to the first word
+# How much the model reads (the passages the quoted answer cites come first). Reading the prompt
+# is most of the wait on a CPU: 3 x 500 characters gave the first word after 5.8 s, 2 x 300 after
+# 3.8 s keeping as many written answers on FacQA (`python -m benchmarks.prompt_size`), but then
+# the seeds' "when did Lavrov visit Pyongyang" drafts failed the checks: not adopted yet.
+PROMPT_PASSAGES = 3
+EXCERPT_CHARS = 500
 PROMPT = ChatPromptTemplate.from_messages([
     ("system",
      "You answer a question about news articles using only the numbered passages below.\n\n{passages}\n\n"
