@@ -69,7 +69,7 @@ def build_index(store: Store, embedder: Embedder, settings: Settings, paths: Ite
     report.added = sorted(set(seen) - set(before))
     report.changed = sorted(i for i in seen if i in before and before[i] != seen[i])
     report.removed = sorted(set(before) - set(seen)) if replace_all else []
-    report.documents, report.chunks = store.stats()["documents"], store.stats()["chunks"]
+    _count(report, store)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -84,7 +84,7 @@ def remove_documents(store: Store, embedder: Embedder, settings: Settings, doc_i
     report.removed = sorted(set(doc_ids) & set(before))
     if report.removed:
         store.remove(report.removed, index_manifest(embedder, settings))
-    report.documents, report.chunks = store.stats()["documents"], store.stats()["chunks"]
+    _count(report, store)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -157,6 +157,12 @@ class _Writer:
             timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
         self.report.embedded_chunks += len(todo)
         return vectors
+
+
+def _count(report: IndexReport, store: Store) -> None:
+    """What the index holds after the run (one read of the store's counts)."""
+    stats = store.stats()
+    report.documents, report.chunks = stats["documents"], stats["chunks"]
 
 
 def _nothing_message(paths: list, report: IndexReport, location: str):
