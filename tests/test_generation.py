@@ -12,8 +12,9 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from qa import Assistant, Settings
-from qa.generation.chain import PROMPT_PASSAGES
+from qa.generation.chain import PROMPT_PASSAGES, prompt_passages
 from qa.generation.verify import verify
+from qa.text.sentences import split_sentences
 from qa.types import Passage
 from tests.conftest import SEEDS, FakeEmbedder
 
@@ -36,6 +37,8 @@ PASSAGES = [
     ("Lavrov met Vladimir Putin in Pyongyang [2].", "name"),
     ("Lavrov arrived in Pyongyang on Wednesday.", "cites no passage"),
     ("Lavrov arrived in Pyongyang [3].", "cites [3]"),
+    ("Pengiriman 1.000 kontainer dilakukan Korea Utara [1].", ""),  # a word of the language opening it: no name
+    ("Putin tiba di Pyongyang pada Rabu [1].", "name 'putin'"),  # a name opening it is checked
 ])
 def test_the_verifier_checks_each_sentence_against_what_it_cites(sentence, problem):
     [checked] = verify(sentence, PASSAGES).sentences
@@ -66,6 +69,22 @@ def test_a_written_answer_keeps_only_checked_sentences(settings, tmp_path):
     assert answer.citations[0].passage.text == passages[n - 1].text  # renumbered to [1]
     data = answer.to_dict()
     assert data["generated"] is True and data["verified_sentences"] == 1 and data["dropped_sentences"] == 2
+
+
+def test_a_written_sentence_highlights_the_passage_sentence_it_was_checked_against(settings, tmp_path):
+    question = "How many containers did North Korea send to Russia?"
+    plain = Assistant(tmp_path / "plain", settings, FakeEmbedder(), build_default=False)
+    plain.index([SEEDS])
+    quoted = plain.ask(question).citations[0]
+    passage, marked = quoted.passage, set(quoted.highlights)
+    # A sentence of the same passage that the quoted answer did not mark, written as the answer.
+    start, end = next((passage.start + s, passage.start + e) for s, e in split_sentences(passage.text)
+                      if (passage.start + s, passage.start + e) not in marked and e - s > 40)
+    sentence = passage.text[start - passage.start:end - passage.start].rstrip(". ")
+    n = 1 + next(i for i, p in enumerate(prompt_passages(plain.ask(question), PROMPT_PASSAGES))
+                 if (p.doc_id, p.start) == (passage.doc_id, passage.start))
+    answer = _assistant(settings, tmp_path, _model(f"{sentence} [{n}].")).ask(question)
+    assert answer.generated and answer.citations[0].highlights == [(start, end)]
 
 
 def test_an_unverifiable_draft_falls_back_to_quotes_and_says_so(settings, tmp_path):

@@ -10,6 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
 
 from qa import Assistant
 from tests.conftest import SEEDS
@@ -284,3 +287,46 @@ def test_export_and_feedback_from_the_page(page, app_url):
     lines = [json.loads(x) for x in FEEDBACK[0].read_text(encoding="utf-8").splitlines()]
     assert [line["verdict"] for line in lines[-2:]] == ["up", "passage"]
     assert lines[-1]["evidence"][0]["quote"]
+
+
+class QuotingChatModel(GenericFakeChatModel):
+    """Writes the first sentence of passage [1] of its prompt, cited, a word at a time: a draft that
+    the checks accept, streamed the way a real model streams."""
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        prompt = "\n".join(m.content for m in messages)
+        excerpt = prompt.split("[1] ", 1)[1].split("\n", 1)[1]
+        sentence = excerpt.split(". ")[0].rstrip(".")
+        for i, word in enumerate(f"{sentence} [1].".split(" ")):
+            time.sleep(0.1)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=(" " if i else "") + word))
+
+
+@pytest.fixture(scope="module")
+def written_app_url(real_settings, tmp_path_factory):
+    from ui.app import launch
+
+    folder = tmp_path_factory.mktemp("ui-written")
+    assistant = Assistant(folder / "index", real_settings, chat_model=QuotingChatModel(messages=iter([])))
+    assistant.index([SEEDS])
+    port = free_port()
+    demo = launch(assistant, "127.0.0.1", port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_a_written_answer_streams_in_and_says_it_was_checked(browser, written_app_url, output_dir):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.goto(written_app_url)
+    page.fill("#qa-question textarea", "How many containers did North Korea send to Russia?")
+    page.click("#qa-ask")
+    page.wait_for_function("document.querySelector('#qa-searched').innerText.includes('Writing the answer')",
+                           timeout=60_000)
+    page.wait_for_function("document.querySelector('#qa-chat').innerText.includes('Written from the sources')",
+                           timeout=60_000)
+    chat = page.inner_text("#qa-chat")
+    assert "[1]" in chat and "every sentence checked against its citation" in chat
+    assert page.locator("#qa-sources .qa-card").count() >= 1  # the quoted passages stay one click away
+    page.screenshot(path=str(output_dir / "written-answer.png"), full_page=True)
+    context.close()

@@ -20,7 +20,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
-from qa.generation.verify import CITATION, Verification, verify
+from qa.generation.verify import CITATION, Verification, supporting_sentence, verify
 from qa.text.sentences import split_sentences
 from qa.types import Answer, Citation, Passage
 
@@ -155,25 +155,28 @@ def checked_answer(question: str, draft: str, passages: list[Passage], extractiv
 
 
 def _renumbered(checked: Verification, passages: list[Passage], extractive: Answer) -> tuple[str, list[Citation]]:
-    """Citations numbered in order of first use; a passage the extractive answer cited keeps its highlights."""
+    """Citations numbered in order of first use, each highlighting the passage sentences that
+    support what was written from it (and the extractive answer's marked span where it lies there)."""
     number: dict[int, int] = {}
-    citations: list[Citation] = []
-    highlights = {(c.passage.doc_id, c.passage.start): c for c in extractive.citations}
+    supported: dict[int, list[tuple[int, int]]] = {}
     sentences = []
     for sentence in checked.kept:
         marks = []
         for n in dict.fromkeys(sentence.cited):
-            if n not in number:
-                number[n] = len(citations) + 1
-                p = passages[n - 1]
-                known = highlights.get((p.doc_id, p.start))
-                citations.append(Citation(
-                    number[n], p, highlights=list(known.highlights) if known else [(p.start, p.end)],
-                    answer_spans=list(known.answer_spans) if known else []))
+            number.setdefault(n, len(number) + 1)
+            span = supporting_sentence(sentence.text, passages[n - 1])
+            supported.setdefault(n, []).extend([span] if span not in supported.get(n, []) else [])
             marks.append(f"[{number[n]}]")
         body = CITATION.sub("", sentence.text).rstrip()
         end = body[-1] if body and body[-1] in ".!?" else ""
         sentences.append(f"{body.rstrip('.!?')} {''.join(marks)}{end or '.'}")
+    quoted = {(c.passage.doc_id, c.passage.start): c for c in extractive.citations}
+    citations = []
+    for n, shown in sorted(number.items(), key=lambda item: item[1]):
+        p, highlights = passages[n - 1], sorted(supported[n])
+        known = quoted.get((p.doc_id, p.start))
+        spans = [a for a in (known.answer_spans if known else []) if any(s <= a[0] < e for s, e in highlights)]
+        citations.append(Citation(shown, p, highlights=highlights, answer_spans=spans))
     return re.sub(r"\s+", " ", " ".join(sentences)).strip(), citations
 
 

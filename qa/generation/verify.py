@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import simplemma
+
 from qa.answer.conflicts import parse_number
 from qa.question import key_terms
 from qa.text.dates import WEEKDAYS, named_days
 from qa.text.lang import LANGUAGES
 from qa.text.matching import mentioned_terms
-from qa.text.normalize import fold, tokenize
+from qa.text.normalize import STOPWORDS, fold, tokenize
 from qa.text.sentences import split_sentences
 from qa.types import Passage
 
@@ -139,9 +141,25 @@ def _years(text: str, source: str) -> str:
 
 
 def _names(text: str, source: str) -> str:
-    # A leading word stands in for the question word key_terms skips: a sentence may open with a name.
-    names = [t for t in key_terms("_ " + text) if not t[0].isdigit()]
+    # A sentence may open with a name, so its first word is checked too, unless the Indonesian
+    # lexicon knows it as a word ("Sumbangan ...", "Penurunan ..."): capitals tell nothing there.
+    # (Not the English one: it lists names such as "russia", which must still be checked.)
+    first = re.match(r"\W*([\w'’-]+)", text)
+    known = first is not None and simplemma.is_known(first.group(1).lower(), lang="id")
+    names = [t for t in key_terms(("" if known else "_ ") + text) if not t[0].isdigit()]
     missing = set(names) - set(mentioned_terms(names, set(tokenize(source))))
     if missing:
         return f"the name {sorted(missing)[0]!r} is not in the cited passages"
     return ""
+
+
+def supporting_sentence(text: str, passage: Passage) -> tuple[int, int]:
+    """Document offsets of the sentence of ``passage`` that shares the most words with the written
+    sentence ``text`` (as written or translated): what its citation highlights."""
+    terms = list(dict.fromkeys(t for t in tokenize(text) if t not in STOPWORDS))
+    best, best_score = (0, len(passage.text)), -1
+    for start, end in split_sentences(passage.text):
+        score = len(mentioned_terms(terms, set(tokenize(passage.text[start:end]))))
+        if score > best_score:
+            best, best_score = (start, end), score
+    return passage.start + best[0], passage.start + best[1]
