@@ -94,6 +94,8 @@ class Answer:
     generated: bool = False  # written by a language model (NEWSQA_LLM), each sentence checked; else quoted
     verified_sentences: int = 0  # sentences of the written answer that passed the check
     dropped_sentences: int = 0  # sentences it dropped (a number, date or name not in the cited passages...)
+    # Why a quoted answer stands in for a written one: "unverified", "timeout" or "failed"; "" otherwise.
+    quoted_instead: str = ""
 
     def to_dict(self) -> dict:
         data = {
@@ -108,6 +110,7 @@ class Answer:
             "generated": self.generated,
             "verified_sentences": self.verified_sentences,
             "dropped_sentences": self.dropped_sentences,
+            "quoted_instead": self.quoted_instead,
         }
         if self.rewritten_question and self.rewritten_question != self.question:
             data["rewritten_question"] = self.rewritten_question

@@ -91,7 +91,7 @@ def test_an_unverifiable_draft_falls_back_to_quotes_and_says_so(settings, tmp_pa
     answer = _assistant(settings, tmp_path, _model("Korea sent 5 ships on Friday [1].")).ask(
         "How many containers did North Korea send to Russia?")
     assert not answer.generated and answer.dropped_sentences == 1
-    assert answer.citations and "could not be checked" in answer.notes[-1]
+    assert answer.citations and "could not be checked" in answer.notes[-1] and answer.quoted_instead == "unverified"
 
 
 def test_a_question_the_articles_cannot_answer_never_reaches_the_model(settings, tmp_path):
@@ -114,11 +114,12 @@ def test_a_failing_or_slow_model_falls_back_to_quotes(settings, tmp_path):
 
     question = "How many containers did North Korea send to Russia?"
     answer = _assistant(settings, tmp_path, Broken(messages=iter([]))).ask(question)
-    assert not answer.generated and "not available" in answer.notes[-1] and answer.citations
+    assert not answer.generated and "not available" in answer.notes[-1] and answer.quoted_instead == "failed"
+    assert answer.citations
 
     slow = _assistant(settings.with_(llm_budget_s=0.0), tmp_path / "slow", _model("North Korea sent many [1]."))
     answer = slow.ask(question)
-    assert not answer.generated and "too long" in answer.notes[-1]
+    assert not answer.generated and "too long" in answer.notes[-1] and answer.quoted_instead == "timeout"
 
 
 def test_streaming_yields_the_draft_then_the_answer(settings, tmp_path):

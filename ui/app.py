@@ -210,12 +210,7 @@ def _provenance(answer: Answer) -> str:
     if answer.generated:
         dropped = f"; {answer.dropped_sentences} unsupported sentence(s) removed" if answer.dropped_sentences else ""
         return f"\n\n(Written from the sources; every sentence checked against its citation{dropped}.)"
-    return "\n\n(Quoted from the sources.)" if _fell_back(answer) else ""
-
-
-def _fell_back(answer: Answer) -> bool:
-    """Whether a quoted answer stands in for a written one (the model was not used or failed)."""
-    return any(note.startswith(("(Quoted", "(Dikutip")) for note in answer.notes)
+    return "\n\n(Quoted from the sources.)" if answer.quoted_instead else ""
 
 
 def _searched_note(answer: Answer) -> str:

@@ -164,8 +164,9 @@ def _renumbered(checked: Verification, passages: list[Passage], extractive: Answ
         marks = []
         for n in dict.fromkeys(sentence.cited):
             number.setdefault(n, len(number) + 1)
-            span = supporting_sentence(sentence.text, passages[n - 1])
-            supported.setdefault(n, []).extend([span] if span not in supported.get(n, []) else [])
+            span, spans = supporting_sentence(sentence.text, passages[n - 1]), supported.setdefault(n, [])
+            if span not in spans:
+                spans.append(span)
             marks.append(f"[{number[n]}]")
         body = CITATION.sub("", sentence.text).rstrip()
         end = body[-1] if body and body[-1] in ".!?" else ""
@@ -184,5 +185,5 @@ def _fallback(extractive: Answer, reason: str, lang: str) -> Answer:
     note = FALLBACK[reason]["id" if lang == "id" else "en"]
     answer = Answer(extractive.question, extractive.text, extractive.citations, extractive.passages,
                     extractive.abstained, extractive.rewritten_question, extractive.confidence, extractive.filters,
-                    [*extractive.notes, note])
+                    [*extractive.notes, note], quoted_instead=reason)
     return answer
