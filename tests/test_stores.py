@@ -254,6 +254,21 @@ def test_postgres_schema_is_versioned_and_manifest_kept(request, tmp_path, fake_
     reader.close()
 
 
+def test_postgres_questions_reuse_one_connection_and_survive_a_dropped_one(request, tmp_path, fake_model):
+    settings = _settings(request, tmp_path, fake_model, "postgres")
+    a = Assistant(settings=settings, embedder=FakeEmbedder(), build_default=False)
+    a.index([SEEDS])
+    a.ask(QUESTIONS[0])
+    probe = a.store._probe
+    a.ask(QUESTIONS[1])
+    assert a.store._probe is probe and not probe.closed  # no new connection per question
+    reader = a.store.open_reader()
+    reader._rows(f"SELECT pg_terminate_backend({probe.info.backend_pid})")  # as a server restart would
+    reader.close()
+    assert a.ask(QUESTIONS[0]).citations  # connected again
+    assert a.store._probe is not probe
+
+
 def test_an_unreachable_server_gets_a_clear_message(tmp_path, fake_model):
     url = "postgresql://newsqa:secret@127.0.0.1:1/none"
     a = Assistant(settings=Settings(model=fake_model, cache_dir=tmp_path, store=url, reader="off"),

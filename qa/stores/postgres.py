@@ -16,9 +16,10 @@ can share one database. The schema is created and upgraded by ``qa.stores.pg_sch
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 
-from qa.errors import IndexMismatch
+from qa.errors import IndexMismatch, StoreUnavailable
 from qa.filters import article_day
 from qa.hashing import text_hash
 from qa.lexical import chunk_tokens
@@ -49,13 +50,27 @@ class PostgresStore(Store):
     def __init__(self, url: str):
         self.url = url
         self.location = redacted(url)
+        # Every question asks for the generation: one kept connection (a new one costs a backend
+        # start), replaced once if the server dropped it.
+        self._probe, self._probe_lock = None, threading.Lock()
 
     def generation(self) -> str | None:
-        with connect(self.url) as conn:
-            if not schema_exists(conn):
-                return None
-            row = conn.execute("SELECT generation FROM newsqa_corpus").fetchone()
-            return None if row is None else f"pg-{row[0]}"
+        import psycopg
+
+        with self._probe_lock:
+            for attempt in (1, 2):
+                if self._probe is None or self._probe.closed:
+                    self._probe = connect(self.url)
+                try:
+                    if not schema_exists(self._probe):
+                        return None
+                    row = self._probe.execute("SELECT generation FROM newsqa_corpus").fetchone()
+                    return None if row is None else f"pg-{row[0]}"
+                except psycopg.OperationalError as exc:  # a restarted server: connect again, once
+                    self._probe.close()
+                    if attempt == 2:
+                        raise StoreUnavailable(f"Lost the connection to PostgreSQL at {self.location} "
+                                               f"({str(exc).strip()}). Check that the server is running.") from None
 
     def stats(self) -> dict:
         with connect(self.url) as conn:
