@@ -30,6 +30,13 @@ def chunk_tokens(text: str) -> list[str]:
     return tokenize(text) or [EMPTY_TOKEN]
 
 
+def bm25_weights(tf, lengths, df: int, n_docs: int, avg_length: float):
+    """BM25 (Lucene's idf) of one term in rows where it occurs ``tf`` times among ``lengths``
+    tokens, ``df`` of ``n_docs`` rows holding it: both stores score with this."""
+    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+    return idf * tf / (tf + BM25_K1 * (1 - BM25_B + BM25_B * lengths / avg_length))
+
+
 class Postings:
     """One segment: for each term, the rows that use it and how often (CSR arrays)."""
 
@@ -172,10 +179,8 @@ class LexicalIndex:
         for term in terms:
             rows, tf = self._live_postings(term)
             if len(rows):
-                df = len(rows)
-                idf = np.log(1 + (self.n_live - df + 0.5) / (df + 0.5))
-                norm = BM25_K1 * (1 - BM25_B + BM25_B * self.lengths[rows] / self.avg_length)
-                scores[rows] += (idf * tf / (tf + norm)).astype(np.float32)
+                weights = bm25_weights(tf, self.lengths[rows], len(rows), self.n_live, self.avg_length)
+                scores[rows] += weights.astype(np.float32)
         return scores
 
     def _live_postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:

@@ -52,8 +52,10 @@ def when_occurrences(info: QuestionInfo, ranked: list[Candidate], hits: Hits,
 
 
 def timeline(ranked: list[Candidate], hits: Hits, params: AnswerParams) -> list[Occurrence]:
-    dated = [_resolve(c, hits.passages[c.passage_index], hits.article_dates, hits.article_days) for c in ranked
-             if c.spans and date_specificity(c.text) >= params.min_date_specificity]
+    # (day, month) -> the date some retrieved article gives it: read once for every sentence
+    elsewhere = {d: key for days in hits.article_days.values() for d, key in days.items() if isinstance(d, tuple)}
+    dated = [_resolve(c, hits.passages[c.passage_index], hits.article_dates, hits.article_days, elsewhere)
+             for c in ranked if c.spans and date_specificity(c.text) >= params.min_date_specificity]
     _inherit(dated)
     groups: dict[str, Occurrence] = {}
     for item in dated:
@@ -64,7 +66,7 @@ def timeline(ranked: list[Candidate], hits: Hits, params: AnswerParams) -> list[
 
 
 def _resolve(candidate: Candidate, passage: Passage, article_dates: dict[str, str],
-             article_days: dict[str, dict]) -> Dated:
+             article_days: dict[str, dict], elsewhere: dict[tuple, str]) -> Dated:
     text = candidate.text
     item = Dated(candidate, days=named_days(text))
     explicit = date_key(text)
@@ -81,7 +83,6 @@ def _resolve(candidate: Candidate, passage: Passage, article_dates: dict[str, st
     latest = latest_date_mentioned(passage.text) if latest is None else latest
     year = (passage.date or "")[:4] or (latest[:4] if len(latest) >= 7 else "")
     day_month = next((d for d in item.days if isinstance(d, tuple)), None)
-    elsewhere = {d: key for days in article_days.values() for d, key in days.items() if isinstance(d, tuple)}
     if day_month and year:
         item.key = f"{year}-{day_month[1]:02d}-{day_month[0]:02d}"
     elif day_month in elsewhere:  # another retrieved article dates the same calendar day

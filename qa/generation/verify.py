@@ -16,10 +16,10 @@ import simplemma
 
 from qa.answer.conflicts import parse_number
 from qa.question import key_terms
-from qa.text.dates import WEEKDAYS, named_days
+from qa.text.dates import MONTH_WORDS, WEEKDAYS, named_days
 from qa.text.lang import LANGUAGES
 from qa.text.matching import mentioned_terms
-from qa.text.normalize import STOPWORDS, fold, tokenize
+from qa.text.normalize import fold, tokenize
 from qa.text.sentences import split_sentences
 from qa.types import Passage
 
@@ -28,6 +28,8 @@ _LEADING_CITATIONS = re.compile(r"^((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)")
 _YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\w/])")
 _NUMBER_WORDS = {**LANGUAGES["id"].NUMBER_WORDS, **LANGUAGES["en"].NUMBER_WORDS}
+_NUMERIC_DAY = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
+_WRITTEN_DAY = re.compile(rf"\b\d{{1,2}}\s+(?:{MONTH_WORDS})\b|\b(?:{MONTH_WORDS})\s+\d{{1,2}}\b", re.I)
 
 
 @dataclass
@@ -90,7 +92,7 @@ def _problem(text: str, cited: list[int], passages: list[Passage]) -> str:
 
 def _numbers(text: str, source: str) -> str:
     found = _amounts(source)
-    for amount in _amounts(_without_dates(text)):
+    for amount in _amounts(text):
         if amount not in found:
             return f"the number {amount:g} is not in the cited passages"
     return ""
@@ -110,10 +112,7 @@ def _amounts(text: str) -> set[float]:
 
 def _without_dates(text: str) -> str:
     """``text`` without years and calendar dates, whose digits are checked as dates."""
-    text = re.sub(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", " ", text)
-    months = "|".join(sorted((m for lang in LANGUAGES.values() for m in lang.MONTHS), key=len, reverse=True))
-    text = re.sub(rf"\b\d{{1,2}}\s+(?:{months})\b|\b(?:{months})\s+\d{{1,2}}\b", " ", text, flags=re.I)
-    return _YEAR.sub(" ", text)
+    return _YEAR.sub(" ", _WRITTEN_DAY.sub(" ", _NUMERIC_DAY.sub(" ", text)))
 
 
 def _days(text: str, source: str) -> str:
@@ -156,7 +155,7 @@ def _names(text: str, source: str) -> str:
 def supporting_sentence(text: str, passage: Passage) -> tuple[int, int]:
     """Document offsets of the sentence of ``passage`` that shares the most words with the written
     sentence ``text`` (as written or translated): what its citation highlights."""
-    terms = list(dict.fromkeys(t for t in tokenize(text) if t not in STOPWORDS))
+    terms = list(dict.fromkeys(tokenize(text)))
     best, best_score = (0, len(passage.text)), -1
     for start, end in split_sentences(passage.text):
         score = len(mentioned_terms(terms, set(tokenize(passage.text[start:end]))))

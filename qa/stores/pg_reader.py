@@ -12,7 +12,7 @@ import numpy as np
 
 from qa.errors import IndexMismatch, IndexNotFound
 from qa.filters import Filters
-from qa.lexical import BM25_B, BM25_K1, expanded_scores, top_scores
+from qa.lexical import bm25_weights, expanded_scores, top_scores
 from qa.stores.base import StoredChunk, StoreReader
 from qa.stores.pg_schema import MISMATCH, connect, redacted, schema_exists, stored_manifest
 from qa.text.dictionary import lemma
@@ -24,6 +24,7 @@ EXACT_FILTER_CHUNKS = 20_000
 HNSW_EF_SEARCH = 100  # candidates per HNSW search (pgvector's default is 40); recall in docs/scaling.md
 _DOC_COLUMNS = "id, text, title, source, dateline, date, url, lang, path"
 _META_KEYS = ("id", "title", "source", "dateline", "date", "url", "lang", "path", "chunks")
+_META_COLUMNS = "id, title, source, dateline, date, url, lang, path, n_chunks"  # in _META_KEYS' order
 
 
 class PostgresReader(StoreReader):
@@ -149,13 +150,16 @@ class PostgresReader(StoreReader):
                            "p.term = ANY(%(terms)s)", {**params, "terms": terms})
         rows = np.array(sorted({r[0] for r in found}), np.int64)
         at = {row: i for i, row in enumerate(rows.tolist())}
-        per_term = {}
-        for term in terms:
-            per_term[term] = np.zeros(len(rows), np.float32)
+        by_term: dict[str, list[tuple[int, int, int]]] = {term: [] for term in terms}
         for row, length, term, tf in found:
-            d = df.get(term, 1)
-            idf = np.log(1 + (n - d + 0.5) / (d + 0.5))
-            per_term[term][at[row]] += idf * tf / (tf + BM25_K1 * (1 - BM25_B + BM25_B * length / avg_len))
+            by_term[term].append((at[row], length, tf))
+        per_term = {}
+        for term, postings in by_term.items():
+            per_term[term] = np.zeros(len(rows), np.float32)
+            if postings:
+                where_at, lengths, tf = (np.array(column) for column in zip(*postings))
+                np.add.at(per_term[term], where_at, bm25_weights(tf.astype(np.float64), lengths, df.get(term, 1), n,
+                                                                 avg_len))
         return rows, per_term
 
     def _learn(self, terms: Iterable[str]) -> None:
@@ -194,13 +198,12 @@ class PostgresReader(StoreReader):
         return Document(*rows[0]) if rows else None
 
     def document_meta(self, doc_id: str) -> dict:
-        rows = self._rows("SELECT id, title, source, dateline, date, url, lang, path, n_chunks "
-                          "FROM newsqa_documents WHERE id = %s", (doc_id,))
+        rows = self._rows(f"SELECT {_META_COLUMNS} FROM newsqa_documents WHERE id = %s", (doc_id,))
         return dict(zip(_META_KEYS, rows[0])) if rows else {}
 
     def documents(self) -> list[dict]:
         return [dict(zip(_META_KEYS, r)) for r in self._rows(
-            "SELECT id, title, source, dateline, date, url, lang, path, n_chunks FROM newsqa_documents ORDER BY id")]
+            f"SELECT {_META_COLUMNS} FROM newsqa_documents ORDER BY id")]
 
     def newest_day(self) -> str | None:
         day = self._rows("SELECT max(day) FROM newsqa_documents")[0][0]

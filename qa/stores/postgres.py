@@ -180,9 +180,8 @@ class PostgresStore(Store):
                 "INSERT INTO newsqa_terms (term, df, lemma) SELECT * FROM unnest(%s::text[], %s::int[], %s::text[]) "
                 "ON CONFLICT (term) DO UPDATE SET df = newsqa_terms.df + EXCLUDED.df",
                 (terms, [df[t] for t in terms], [lemma(t, "id") for t in terms]))
-            chunks = sum(len(p.chunks) for p in batch)
             conn.execute("UPDATE newsqa_corpus SET n_chunks = n_chunks + %s, n_tokens = n_tokens + %s",
-                         (chunks, n_tokens))
+                         (n_new, n_tokens))
             _bump(conn)
 
 

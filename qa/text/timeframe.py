@@ -17,12 +17,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from qa.text.dates import MONTH_WORDS
 from qa.text.lang import LANGUAGES
 
 _ACCEPTED_PERIODS = ("year", "month", "day")
 _WRITTEN_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}\b")
-_MONTHS = frozenset(m for lang in LANGUAGES.values() for m in lang.MONTHS)
+_MONTH = re.compile(rf"\b(?:{MONTH_WORDS})\b", re.I)
 _EARLIEST_YEAR = 1900  # years before this are numbers, not dates, in news questions
 
 
@@ -132,9 +133,7 @@ def _names_a_time(text: str) -> bool:
     lenient parser makes of them."""
     if not re.search(r"\d", text):
         return True
-    lowered = text.lower()
-    return bool(_WRITTEN_YEAR.search(text) or _NUMERIC_DATE.search(text)
-                or any(re.search(rf"\b{re.escape(m)}\b", lowered) for m in _MONTHS))
+    return bool(_WRITTEN_YEAR.search(text) or _NUMERIC_DATE.search(text) or _MONTH.search(text))
 
 
 def _frame(question: str, spans: list[_Span], words) -> TimeFrame:
