@@ -265,16 +265,21 @@ class Assistant:
     def _extractive(self, question, k, mode, history, filters, as_of) -> Answer:
         question = clean_question(question, self.settings.max_question_chars)
         searched = complete_followup(question, _earlier_questions(history))
-        info = analyse_question(searched)
         mode, k = self._mode_and_k(mode, k)
-        filters = Filters.of(filters)
-        with self._reading() as loaded:
-            scope = search_scope(info, filters, loaded.store, as_of)
-            hits = loaded.retriever.hits(scope.info, max(k, 5), mode, scope.filters)
-        answer = compose_answer(question, scope.info, hits, reading=self._read(scope.info, hits))
+        scope, hits, reading = self._evidence(searched, k, mode, Filters.of(filters), as_of)
+        answer = compose_answer(question, scope.info, hits, reading=reading)
         answer.passages = answer.passages[:k]
         answer.filters, answer.notes = scope.filters.to_dict(), scope.notes
         return answer
+
+    def _evidence(self, searched: str, k: int, mode: str, filters: Filters, as_of: str | None):
+        """What an answer is composed from: the search scope, the ranked passages and what the
+        reader found in them (also what `training.calibrate` fits the refusal score on)."""
+        info = analyse_question(searched)
+        with self._reading() as loaded:
+            scope = search_scope(info, filters, loaded.store, as_of)
+            hits = loaded.retriever.hits(scope.info, max(k, 5), mode, scope.filters)
+        return scope, hits, self._read(scope.info, hits)
 
     @property
     def reader(self) -> Reader | None:

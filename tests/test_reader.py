@@ -96,3 +96,13 @@ def test_when_questions_get_a_timeline_of_the_read_sentences():
                             reading=Reading(spans, Refusal((1.0,), 0.0, 0.5)))
     lines = answer.text.splitlines()
     assert len(lines) == 2 and lines[0].startswith("- October 2023:") and lines[1].startswith("- July 2025:")
+
+
+def test_the_calibrated_threshold_refuses_at_most_the_allowed_share_of_answerable_questions():
+    from training.calibrate import highest_threshold
+
+    scores = [i / 100 for i in range(100)]  # 100 answerable questions
+    threshold = highest_threshold(scores, 0.05)
+    assert sum(p < threshold for p in scores) == 5
+    assert sum(p < round(threshold, 6) for p in scores) == 5  # as stored in the manifest
+    assert sum(p < highest_threshold(scores[:10], 0.05) for p in scores[:10]) == 0
