@@ -39,6 +39,9 @@ PASSAGES = [
     ("Lavrov arrived in Pyongyang [3].", "cites [3]"),
     ("Pengiriman 1.000 kontainer dilakukan Korea Utara [1].", ""),  # a word of the language opening it: no name
     ("Putin tiba di Pyongyang pada Rabu [1].", "name 'putin'"),  # a name opening it is checked
+    ("Lavrov tiba di Pyongyang pada Rabu (1).", ""),  # "(1)" ending a sentence is a citation
+    ("Lavrov tiba di Pyongyang pada Rabu (3).", "cites no passage"),  # not one of the passages: not one
+    ("Korea Utara mengirim 1.000 kontainer, the 1st shipment [1].", "number 1 "),  # "1st" is checked as 1
 ])
 def test_the_verifier_checks_each_sentence_against_what_it_cites(sentence, problem):
     [checked] = verify(sentence, PASSAGES).sentences

@@ -25,6 +25,9 @@ from qa.types import Passage
 
 CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LEADING_CITATIONS = re.compile(r"^((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)")
+# A small model sometimes cites "(2)" instead of "[2]": read as a citation where it ends a sentence.
+_ROUND_CITATION = re.compile(r"\((\d{1,2})\)(?=\s*(?:[.!?]|$))", re.M)
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.I)  # "10th" is the number 10, not a name "th"
 _YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\w/])")
 _NUMBER_WORDS = {**LANGUAGES["id"].NUMBER_WORDS, **LANGUAGES["en"].NUMBER_WORDS}
@@ -55,6 +58,8 @@ class Verification:
 def verify(draft: str, passages: list[Passage]) -> Verification:
     """Check each sentence of ``draft`` against ``passages`` (``[n]`` is ``passages[n - 1]``)."""
     result = Verification()
+    draft = _ROUND_CITATION.sub(lambda m: f"[{m.group(1)}]" if 1 <= int(m.group(1)) <= len(passages)
+                                else m.group(0), draft)
     pieces = [draft[start:end].strip() for start, end in split_sentences(draft)]
     for raw in _with_trailing_citations(pieces):
         cited = [int(n) for group in CITATION.findall(raw) for n in re.split(r"\s*[,;]\s*", group)]
@@ -83,6 +88,7 @@ def _problem(text: str, cited: list[int], passages: list[Passage]) -> str:
     if missing:
         return f"cites [{missing[0]}], which is not one of the {len(passages)} passages"
     source = " ".join(passages[n - 1].text for n in dict.fromkeys(cited))
+    text = _ORDINAL.sub(r"\1", text)
     for check in (_numbers, _days, _weekdays, _years, _names):
         problem = check(text, source)
         if problem:
