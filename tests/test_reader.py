@@ -12,6 +12,7 @@ from qa.question import analyse_question
 from qa.reader.reader import Reader, Span, best_span, torch_logits
 from qa.reader.windows import PairEncoder, token_span
 from qa.types import Hits, Passage
+from training.calibrate import highest_threshold
 
 WORDS = "<pad> <s> </s> <unk> kapan lavrov tiba di pyongyang pada rabu (18/10) dan bertemu kim kamis".split()
 
@@ -99,8 +100,6 @@ def test_when_questions_get_a_timeline_of_the_read_sentences():
 
 
 def test_the_calibrated_threshold_refuses_at_most_the_allowed_share_of_answerable_questions():
-    from training.calibrate import highest_threshold
-
     scores = [i / 100 for i in range(100)]  # 100 answerable questions
     threshold = highest_threshold(scores, 0.05)
     assert sum(p < threshold for p in scores) == 5

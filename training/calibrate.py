@@ -50,7 +50,7 @@ def questions(data: Path, split: str) -> dict[str, list[tuple[str, bool]]]:
 def features(assistant: Assistant, question: str) -> dict[str, float]:
     """The refusal features of ``question`` as `ask` (and `qa eval -k 10`) computes them."""
     # A development tool reading the pipeline's evidence, the same call `ask` makes.
-    scope, hits, reading = assistant._evidence(question, 10, "hybrid", Filters(), None)  # noqa: SLF001
+    scope, hits, reading = assistant._evidence(question, 10, assistant.settings.retriever, Filters(), None)  # noqa: SLF001
     return refusal_features(scope.info, reading.spans, hits)
 
 
@@ -93,10 +93,11 @@ def indexes(data: Path, cache: Path) -> dict[str, Assistant]:
     built = {}
     for name, passages in (("facqa", "facqa/passages.jsonl"), ("idkmrc", "idkmrc/passages.jsonl")):
         folder = cache / f"{name}-index"
-        try:
-            Assistant(folder, build_default=False).documents() if (folder / "CURRENT").exists() else None
-        except IndexMismatch:  # made by an older version: rebuilt from the data
-            shutil.rmtree(folder)
+        if (folder / "CURRENT").exists():
+            try:
+                Assistant(folder, build_default=False).documents()
+            except IndexMismatch:  # made by an older version: rebuilt from the data
+                shutil.rmtree(folder)
         assistant = Assistant(folder, build_default=False)
         if not (folder / "CURRENT").exists():
             assistant.index([data / passages])
