@@ -93,12 +93,13 @@ def indexes(data: Path, cache: Path) -> dict[str, Assistant]:
     built = {}
     for name, passages in (("facqa", "facqa/passages.jsonl"), ("idkmrc", "idkmrc/passages.jsonl")):
         folder = cache / f"{name}-index"
+        assistant = Assistant(folder, build_default=False)
         if (folder / "CURRENT").exists():
             try:
-                Assistant(folder, build_default=False).documents()
+                assistant.documents()
             except IndexMismatch:  # made by an older version: rebuilt from the data
                 shutil.rmtree(folder)
-        assistant = Assistant(folder, build_default=False)
+                assistant = Assistant(folder, build_default=False)
         if not (folder / "CURRENT").exists():
             assistant.index([data / passages])
         built[name] = assistant
