@@ -65,9 +65,10 @@ bench: setup model
 # The model and the default index live in ~/.cache/newsqa (or $$NEWSQA_CACHE_DIR), shared by
 # the page, `qa` and Python; `make clean` leaves them, `make clean-cache` removes them too.
 # Retrain the shipped reader (qa/reader/weights) and recalibrate "not found" from the shared data
-# (train splits; valid for the threshold and the report). About 40 minutes on this 2-core CPU.
+# (train splits; valid for the threshold and the report). About 50 minutes on this 2-core CPU.
 reader: setup model
 	$(BIN)/python -m training.reader --data $(DATA)
+	$(BIN)/python -m training.answerability --data $(DATA)
 	$(BIN)/python -m training.calibrate --data $(DATA)
 	$(BIN)/python -m training.evaluate_reader --data $(DATA) --record
 

@@ -3,16 +3,21 @@ span decoding and answer building with crafted logits."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers
 
 from qa.answer import NOT_FOUND, Reading, Refusal, compose_answer
+from qa.hashing import file_sha256
 from qa.question import analyse_question
+from qa.reader.answerability import MIDDLE_LAYER, Answerability
 from qa.reader.reader import Reader, Span, best_span, torch_logits
 from qa.reader.windows import PairEncoder, token_span
 from qa.types import Hits, Passage
 from training.calibrate import highest_threshold
+from training.evaluate_reader import roc_auc
 
 WORDS = "<pad> <s> </s> <unk> kapan lavrov tiba di pyongyang pada rabu (18/10) dan bertemu kim kamis".split()
 
@@ -58,12 +63,41 @@ def test_a_tiny_random_model_runs_through_the_reader():
     from transformers import BertConfig, BertForQuestionAnswering
 
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(WORDS), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+    config = BertConfig(vocab_size=len(WORDS), hidden_size=16, num_hidden_layers=MIDDLE_LAYER, num_attention_heads=2,
                         intermediate_size=32, max_position_embeddings=64, pad_token_id=0)
-    reader = Reader(PairEncoder(tiny_tokenizer()), torch_logits(BertForQuestionAnswering(config).eval()))
+    logits = torch_logits(BertForQuestionAnswering(config).eval())
+    reader = Reader(PairEncoder(tiny_tokenizer()), logits)
     spans = reader.read("kapan lavrov tiba", ["lavrov tiba di pyongyang", "bertemu kim pada kamis"], limit=5)
     assert 1 <= len(spans) <= 2 and {s.passage_index for s in spans} <= {0, 1}
     assert all(s.end > s.start for s in spans) and spans == sorted(spans, key=lambda s: -s.score)
+    assert all(s.answerable == 0.0 for s in spans)  # no probe, no opinion
+
+    width = 4 * config.hidden_size + 3
+    rng = np.random.default_rng(0)
+    probe = Answerability(np.zeros(width, np.float32), np.ones(width, np.float32),
+                          *(rng.normal(size=shape).astype(np.float32) for shape in ((8, width), (8,), (1, 8), (1,))))
+    probed = Reader(PairEncoder(tiny_tokenizer()), logits, probe)
+    read = probed.read_windows("kapan lavrov tiba", ["lavrov tiba di pyongyang", "bertemu kim pada kamis"])
+    expected = probe.logits(np.stack([features for _, features in read]))
+    got = {(s.passage_index, s.start): s.answerable for s in probed.read("kapan lavrov tiba",
+           ["lavrov tiba di pyongyang", "bertemu kim pada kamis"])}
+    assert sorted(got.values()) == pytest.approx(sorted(expected.tolist()), rel=1e-5) and len(set(got.values())) == 2
+
+
+def test_the_answerability_probe_learns_a_separable_signal_and_survives_saving(tmp_path):
+    pytest.importorskip("torch")
+    from training.answerability import fit
+
+    rng = np.random.default_rng(1)
+    answerable = rng.random(400) < 0.5
+    x = rng.normal(size=(400, 12)).astype(np.float32)
+    x[:, 3] += np.where(answerable, 2.0, -2.0)  # one informative feature among noise
+    probe = fit(x, answerable.astype(np.float32), seed=0)
+    scores = probe.logits(x)
+    assert roc_auc(scores[answerable], scores[~answerable]) > 0.95
+    probe.save(tmp_path)
+    assert Answerability.load(tmp_path).logits(x) == pytest.approx(scores, rel=1e-6)
+    assert Answerability.load(tmp_path / "elsewhere") is None
 
 
 def passage(doc, text, score=0.9, start=0):
@@ -105,3 +139,26 @@ def test_the_calibrated_threshold_refuses_at_most_the_allowed_share_of_answerabl
     assert sum(p < threshold for p in scores) == 5
     assert sum(p < round(threshold, 6) for p in scores) == 5  # as stored in the manifest
     assert sum(p < highest_threshold(scores[:10], 0.05) for p in scores[:10]) == 0
+
+
+def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_to_do(tmp_path):
+    from qa.reader.model import ReaderMismatch
+    from qa.reader.runtime import load_probe, load_refusal
+
+    (tmp_path / "reader.safetensors").write_bytes(b"the reader's weights")
+    refusal = {"features": ["margin", "answerable"], "weights": [1.0, 1.0], "bias": 0.0, "threshold": 0.5}
+    (tmp_path / "manifest.json").write_text(json.dumps({"refusal": refusal}))
+    assert load_probe(tmp_path) is None
+    with pytest.raises(ReaderMismatch, match="training.answerability"):
+        load_refusal(tmp_path)  # the calibrated score reads a probe that is not there
+    width = 5
+    Answerability(*(np.ones(shape, np.float32) for shape in ((width,), (width,), (2, width), (2,), (1, 2), (1,)))
+                  ).save(tmp_path)
+    assert load_refusal(tmp_path).features == ("margin", "answerable")
+    manifest = {"refusal": refusal, "answerability": {"reader_sha256": "made for other weights"}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ReaderMismatch, match="other reader weights"):
+        load_probe(tmp_path)
+    manifest["answerability"]["reader_sha256"] = file_sha256(tmp_path / "reader.safetensors")
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert load_probe(tmp_path).w1.shape == (2, width)

@@ -39,19 +39,21 @@ class Refusal:
         return cls(tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), tuple(data["features"]))
 
 
-FEATURES = ("margin", "top_score", "coverage", "type_match")
+FEATURES = ("margin", "top_score", "answerable", "coverage", "type_match")
 
 
 def refusal_features(info: QuestionInfo, spans: list, hits: Hits,
                      names: tuple[str, ...] = FEATURES) -> dict[str, float]:
     """The features ``names`` that the refusal score may look at (the calibration chooses which
-    and their weights): the reader's best margin over "no answer", the top retrieval score, how
+    and their weights): the reader's best margin over "no answer", the top retrieval score, the
+    answerability probe's logit for the best span's window, how
     much of the question the sentence holding the best span mentions (as written, translated or
     inflected), and whether the span is of the asked type (a date for "when", a figure for "how
     many"; 0 for other questions). Only the features asked for are computed: at question time,
     those of the calibrated score."""
     values = {"margin": spans[0].margin if spans else -20.0,
-              "top_score": hits.passages[0].score if hits.passages else 0.0}
+              "top_score": hits.passages[0].score if hits.passages else 0.0,
+              "answerable": spans[0].answerable if spans else -20.0}
     if not {"coverage", "type_match"} & set(names):
         return values
     values.update(coverage=0.0, type_match=0.0)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from qa.reader.answerability import MIDDLE_LAYER, Answerability, window_features
 from qa.reader.windows import MAX_ANSWER_TOKENS, PairEncoder, Window
 
 TOP_POSITIONS = 20  # start and end candidates per window considered for the best span
@@ -19,6 +20,7 @@ class Span:
     end: int
     score: float  # start + end logit
     no_answer: float  # the window's no-answer score (start + end logit of <s>)
+    answerable: float = 0.0  # the answerability probe's logit for the window (0 without a probe)
 
     @property
     def margin(self) -> float:
@@ -27,25 +29,37 @@ class Span:
 
 
 class Reader:
-    """``Reader(encoder, logits)``: ``logits(input_ids, attention_mask) -> (start, end)`` arrays
-    is the model, whichever runtime runs it."""
+    """``Reader(encoder, logits, answerability)``: ``logits(input_ids, attention_mask) -> (start,
+    end, last, middle)`` arrays (the span logits and two layers' hidden states) is the model,
+    whichever runtime runs it; ``answerability`` the optional probe over those states."""
 
-    def __init__(self, encoder: PairEncoder, logits):
-        self.encoder, self.logits = encoder, logits
+    def __init__(self, encoder: PairEncoder, logits, answerability: Answerability | None = None):
+        self.encoder, self.logits, self.answerability = encoder, logits, answerability
 
     def read(self, question: str, passages: list[str], limit: int = 5) -> list[Span]:
         """The best ``limit`` spans over all passages, best first (at most one per window)."""
+        read = self.read_windows(question, passages)
+        spans = [span for span, _ in read]
+        if self.answerability is not None and read:
+            scores = self.answerability.logits(np.stack([features for _, features in read]))
+            spans = [replace(span, answerable=float(a)) for span, a in zip(spans, scores)]
+        spans.sort(key=lambda s: s.score, reverse=True)
+        return spans[:limit]
+
+    def read_windows(self, question: str, passages: list[str]) -> list[tuple[Span, np.ndarray]]:
+        """Each window's best span with the window's answerability features, in reading order."""
         if not passages:
             return []
         windows = self.encoder.windows(question, passages)
-        spans = []
+        out = []
         for begin in range(0, len(windows), WINDOWS_PER_BATCH):
             group = windows[begin:begin + WINDOWS_PER_BATCH]
-            start, end = self.logits(*self.encoder.batch(group))
-            spans += [best_span(w, start[i], end[i], passages[w.passage_index]) for i, w in enumerate(group)]
-        spans = [s for s in spans if s is not None]
-        spans.sort(key=lambda s: s.score, reverse=True)
-        return spans[:limit]
+            start, end, last, middle = self.logits(*self.encoder.batch(group))
+            for i, window in enumerate(group):
+                span = best_span(window, start[i], end[i], passages[window.passage_index])
+                if span is not None:
+                    out.append((span, window_features(last[i], middle[i], window, span.score, span.no_answer)))
+        return out
 
 
 def best_span(window: Window, start: np.ndarray, end: np.ndarray, passage: str) -> Span | None:
@@ -78,7 +92,9 @@ def torch_logits(model):
 
     def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with torch.inference_mode():
-            out = model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(attention_mask))
-        return out.start_logits.numpy(), out.end_logits.numpy()
+            out = model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(attention_mask),
+                        output_hidden_states=True)
+        return (out.start_logits.numpy(), out.end_logits.numpy(), out.hidden_states[-1].numpy(),
+                out.hidden_states[MIDDLE_LAYER].numpy())
 
     return run

@@ -9,21 +9,31 @@ from pathlib import Path
 from qa.answer.reading import Refusal
 from qa.errors import mapped
 from qa.hashing import file_sha256
-from qa.reader.model import WEIGHTS_DIR, WEIGHTS_FILE, check_base, encoder_folder, load_torch_reader, read_manifest
+from qa.reader.answerability import ANSWERABILITY_FILE, MIDDLE_LAYER, Answerability
+from qa.reader.model import (
+    WEIGHTS_DIR,
+    WEIGHTS_FILE,
+    ReaderMismatch,
+    check_base,
+    encoder_folder,
+    load_torch_reader,
+    read_manifest,
+)
 from qa.reader.reader import Reader, torch_logits
 from qa.reader.windows import PairEncoder
 from qa.settings import Settings
 
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the export also returns the hidden states the answerability probe reads
 _LOADED: dict[tuple, Reader] = {}
 _LOCK = threading.Lock()
 
 
-def load_reader(settings: Settings, weights_dir: Path = WEIGHTS_DIR) -> Reader:
-    key = (str(settings.model_cache_dir), settings.runtime, settings.precision, str(weights_dir))
+def load_reader(settings: Settings, weights_dir: Path = WEIGHTS_DIR, with_probe: bool = True) -> Reader:
+    """The reader, with its answerability probe unless ``with_probe`` is false (to train one)."""
+    key = (str(settings.model_cache_dir), settings.runtime, settings.precision, str(weights_dir), with_probe)
     with _LOCK:
         if key not in _LOADED:
-            _LOADED[key] = _load(settings, Path(weights_dir))
+            _LOADED[key] = _load(settings, Path(weights_dir), with_probe)
         return _LOADED[key]
 
 
@@ -31,18 +41,36 @@ def load_refusal(weights_dir: Path = WEIGHTS_DIR) -> Refusal:
     """The calibrated refusal score stored with the reader; until one is calibrated, "the best span
     beats no-answer" (a margin above 0)."""
     calibrated = read_manifest(weights_dir).get("refusal")
-    return Refusal.from_manifest(calibrated) if calibrated else Refusal((1.0,), 0.0, 0.5)
+    if not calibrated:
+        return Refusal((1.0,), 0.0, 0.5)
+    if "answerable" in calibrated["features"] and not (Path(weights_dir) / ANSWERABILITY_FILE).is_file():
+        raise ReaderMismatch(f"The refusal in {weights_dir} reads the answerability probe, which is missing; "
+                             "train it with `python -m training.answerability`, then `python -m training.calibrate`.")
+    return Refusal.from_manifest(calibrated)
 
 
-def _load(settings: Settings, weights_dir: Path) -> Reader:
+def load_probe(weights_dir: Path) -> Answerability | None:
+    """The answerability probe, refused when it was trained on other reader weights."""
+    probe = Answerability.load(weights_dir)
+    if probe is None:
+        return None
+    made_for = read_manifest(weights_dir).get("answerability", {}).get("reader_sha256")
+    if made_for != file_sha256(weights_dir / WEIGHTS_FILE):
+        raise ReaderMismatch(f"The answerability probe in {weights_dir} was trained on other reader weights; "
+                             "retrain it with `python -m training.answerability`, then `python -m training.calibrate`.")
+    return probe
+
+
+def _load(settings: Settings, weights_dir: Path, with_probe: bool) -> Reader:
     from embeddings.onnx_runtime import load_tokenizer
 
     folder, fingerprint = encoder_folder(settings)
     check_base(read_manifest(weights_dir), fingerprint, weights_dir)
     encoder = PairEncoder(load_tokenizer(folder / "tokenizer.json"))
+    probe = load_probe(weights_dir) if with_probe else None
     if settings.runtime == "torch":
         model, _ = load_torch_reader(settings, weights_dir)
-        return Reader(encoder, torch_logits(model))
+        return Reader(encoder, torch_logits(model), probe)
     digest = file_sha256(weights_dir / WEIGHTS_FILE)[:16]
     target = folder.parent / f"reader-{digest}-v{EXPORT_VERSION}" / f"model-{settings.precision}.onnx"
     with mapped():
@@ -50,7 +78,7 @@ def _load(settings: Settings, weights_dir: Path) -> Reader:
             _export(settings, weights_dir, target)
         from embeddings.onnx_runtime import session
 
-        return Reader(encoder, _onnx_logits(session(target)))
+        return Reader(encoder, _onnx_logits(session(target)), probe)
 
 
 def _export(settings: Settings, weights_dir: Path, target: Path) -> None:
@@ -66,10 +94,11 @@ def _export(settings: Settings, weights_dir: Path, target: Path) -> None:
             self.qa_model = qa_model
 
         def forward(self, input_ids, attention_mask):
-            out = self.qa_model(input_ids=input_ids, attention_mask=attention_mask)
-            return out.start_logits, out.end_logits
+            out = self.qa_model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+            return out.start_logits, out.end_logits, out.hidden_states[-1], out.hidden_states[MIDDLE_LAYER]
 
-    export_encoder(Logits(model), target, ["start_logits", "end_logits"], settings.precision)
+    export_encoder(Logits(model), target, ["start_logits", "end_logits", "last_hidden", "middle_hidden"],
+                   settings.precision)
 
 
 def _onnx_logits(sess):
@@ -77,7 +106,6 @@ def _onnx_logits(sess):
 
     def run(input_ids, attention_mask):
         with lock:
-            start, end = sess.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})
-        return start, end
+            return tuple(sess.run(None, {"input_ids": input_ids, "attention_mask": attention_mask}))
 
     return run

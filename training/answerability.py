@@ -1,0 +1,145 @@
+"""Train the answerability probe: a small MLP over the shipped reader's hidden states that tells
+whether the passage answers the question (``qa/reader/answerability.py``).
+
+    .venv/bin/python -m training.answerability [--data ../shared/data] [--facqa 1300]
+
+Trained on every IDK-MRC `train` question (half unanswerable) and ``--facqa`` FacQA `train`
+questions (answerable), each read with its own passage, except the questions that
+`training.calibrate` fits the refusal score on; reported on the `valid` sets. Features are read
+with the configured runtime (ONNX Runtime int8 by default), the one `ask` uses, and cached in
+``.cache/answerability``. Then rerun `python -m training.calibrate`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from qa.hashing import file_sha256
+from qa.reader.answerability import Answerability
+from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
+from qa.reader.runtime import load_reader
+from qa.settings import Settings
+from training.calibrate import calibration_sample
+from training.data import Example, load_examples
+from training.evaluate_reader import roc_auc
+
+REPO = Path(__file__).resolve().parent.parent
+# chosen on IDK-MRC valid; hidden 64-256, 100-300 epochs, dropout 0.2-0.5 all gave AUC 0.76-0.77 (docs/evaluation.md)
+HIDDEN, EPOCHS, WEIGHT_DECAY, DROPOUT = 64, 150, 0.01, 0.2
+
+
+def question_features(reader, examples: list[Example]) -> np.ndarray:
+    """The features of the window holding each question's best span in its own passage."""
+    rows, started = [], time.perf_counter()
+    for n, ex in enumerate(examples, 1):
+        read = reader.read_windows(ex.question, [ex.context])
+        rows.append(max(read, key=lambda pair: pair[0].score)[1])
+        if n % 1000 == 0:
+            print(f"  {n}/{len(examples)} questions read, {n / (time.perf_counter() - started):.1f}/s", flush=True)
+    return np.stack(rows)
+
+
+def cached(path: Path, reader, examples: list[Example]) -> np.ndarray:
+    if path.is_file():
+        return np.load(path)
+    x = question_features(reader, examples)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, x)
+    return x
+
+
+def fit(x: np.ndarray, y: np.ndarray, seed: int, hidden: int = HIDDEN, epochs: int = EPOCHS,
+        dropout: float = DROPOUT) -> Answerability:
+    """Full-batch AdamW on the binary cross-entropy of "the passage answers the question"."""
+    import torch
+
+    torch.manual_seed(seed)
+    mean, scale = x.mean(0), x.std(0) + 1e-6
+    inputs = torch.tensor((x - mean) / scale, dtype=torch.float32)
+    target = torch.tensor(y, dtype=torch.float32)
+    first, last = torch.nn.Linear(x.shape[1], hidden), torch.nn.Linear(hidden, 1)
+    model = torch.nn.Sequential(first, torch.nn.GELU(approximate="tanh"), torch.nn.Dropout(dropout), last)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=WEIGHT_DECAY)
+    with torch.enable_grad():  # loading the reader for torch turns gradients off process-wide
+        for _ in range(epochs):
+            optimizer.zero_grad()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(inputs)[:, 0], target)
+            loss.backward()
+            optimizer.step()
+    arrays = [t.detach().numpy() for t in (first.weight, first.bias, last.weight, last.bias)]
+    return Answerability(mean.astype(np.float32), scale.astype(np.float32), *arrays)
+
+
+def report(probe: Answerability, x: np.ndarray, examples: list[Example]) -> dict:
+    """Per valid set: ROC AUC (IDK-MRC) and the unanswerable share below the 5% answerable quantile."""
+    scores = probe.logits(x)
+    answerable = np.array([e.answer_start >= 0 for e in examples])
+    sources = np.array([e.source for e in examples])
+    idk = sources == "idkmrc"
+    out = {"idkmrc": {"n": int(idk.sum()),
+                      "roc_auc": round(roc_auc(scores[idk & answerable], scores[idk & ~answerable]), 4)}}
+    for source in ("idkmrc", "facqa-id", "facqa-en"):
+        kept = np.sort(scores[(sources == source) & answerable])
+        threshold = kept[int(0.05 * len(kept))]
+        out.setdefault(source, {})["unanswerable_below_its_5pct_answerable"] = \
+            round(float(np.mean(scores[idk & ~answerable] < threshold)), 4)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--facqa", type=int, default=1300, help="FacQA train questions (answerable) to add")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
+    parser.add_argument("--hidden", type=int, default=HIDDEN)
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--dropout", type=float, default=DROPOUT)
+    parser.add_argument("--dry-run", action="store_true", help="report on valid, keep the shipped probe")
+    parser.add_argument("--cache", type=Path, default=REPO / ".cache" / "answerability")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    settings = Settings.from_env()
+    reader = load_reader(settings, args.weights, with_probe=False)
+    held = {q for items in calibration_sample(args.data).values() for q, _ in items}
+    pool = [e for e in load_examples(args.data, "train") if e.question not in held]
+    facqa = [e for e in pool if e.source != "idkmrc"]
+    random.Random(args.seed).shuffle(facqa)
+    train = [e for e in pool if e.source == "idkmrc"] + facqa[:args.facqa]
+    valid = load_examples(args.data, "valid")
+    tag = f"{file_sha256(args.weights / WEIGHTS_FILE)[:12]}-{settings.runtime}-{settings.precision}"
+    print(f"{len(train)} train questions ({len(held)} held for calibration), {len(valid)} valid", flush=True)
+    x_train = cached(args.cache / f"train-{tag}-{args.facqa}-{args.seed}.npy", reader, train)
+    x_valid = cached(args.cache / f"valid-{tag}.npy", reader, valid)
+    read_s = time.perf_counter() - started
+    labels = np.array([e.answer_start >= 0 for e in train], np.float32)
+    probe = fit(x_train, labels, args.seed, args.hidden, args.epochs, args.dropout)
+    figures = report(probe, x_valid, valid)
+    if args.dry_run:
+        print(json.dumps(figures["idkmrc"]))
+        return 0
+    probe.save(args.weights)
+    path = args.weights / MANIFEST_FILE
+    manifest = json.loads(path.read_text())
+    manifest["answerability"] = {
+        "training": {"questions": {s: sum(e.source == s for e in train) for s in ("idkmrc", "facqa-id", "facqa-en")},
+                     "unanswerable": sum(e.answer_start < 0 for e in train), "seed": args.seed,
+                     "hidden": args.hidden, "epochs": args.epochs, "weight_decay": WEIGHT_DECAY,
+                     "dropout": args.dropout,
+                     "features_read_with": f"{settings.runtime} {settings.precision}",
+                     "wall_s": round(time.perf_counter() - started, 1), "reading_s": round(read_s, 1)},
+        "reader_sha256": file_sha256(args.weights / WEIGHTS_FILE), "gold_passage_valid": figures,
+        "command": "python -m training.answerability"}
+    path.write_text(json.dumps(manifest, indent=1))
+    print(json.dumps(manifest["answerability"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
