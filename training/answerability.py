@@ -77,13 +77,16 @@ def fit(x: np.ndarray, y: np.ndarray, seed: int, hidden: int = HIDDEN, epochs: i
 
 
 def report(probe: Answerability, x: np.ndarray, examples: list[Example]) -> dict:
-    """Per valid set: ROC AUC (IDK-MRC) and the unanswerable share below the 5% answerable quantile."""
+    """ROC AUC on IDK-MRC (the probe's and the reader margin's), and per valid set the share of
+    IDK-MRC's unanswerable questions scored below that set's 5% quantile of answerable ones."""
     scores = probe.logits(x)
     answerable = np.array([e.answer_start >= 0 for e in examples])
     sources = np.array([e.source for e in examples])
     idk = sources == "idkmrc"
+    margin = x[:, -1]  # the reader's own signal, for comparison
     out = {"idkmrc": {"n": int(idk.sum()),
-                      "roc_auc": round(roc_auc(scores[idk & answerable], scores[idk & ~answerable]), 4)}}
+                      "roc_auc": round(roc_auc(scores[idk & answerable], scores[idk & ~answerable]), 4),
+                      "margin_roc_auc": round(roc_auc(margin[idk & answerable], margin[idk & ~answerable]), 4)}}
     for source in ("idkmrc", "facqa-id", "facqa-en"):
         kept = np.sort(scores[(sources == source) & answerable])
         threshold = kept[int(0.05 * len(kept))]
@@ -115,6 +118,7 @@ def main() -> int:
     valid = load_examples(args.data, "valid")
     tag = f"{file_sha256(args.weights / WEIGHTS_FILE)[:12]}-{settings.runtime}-{settings.precision}"
     print(f"{len(train)} train questions ({len(held)} held for calibration), {len(valid)} valid", flush=True)
+    was_cached = any(args.cache.glob(f"*-{tag}*.npy"))
     x_train = cached(args.cache / f"train-{tag}-{args.facqa}-{args.seed}.npy", reader, train)
     x_valid = cached(args.cache / f"valid-{tag}.npy", reader, valid)
     read_s = time.perf_counter() - started
@@ -133,7 +137,8 @@ def main() -> int:
                      "hidden": args.hidden, "epochs": args.epochs, "weight_decay": WEIGHT_DECAY,
                      "dropout": args.dropout,
                      "features_read_with": f"{settings.runtime} {settings.precision}",
-                     "wall_s": round(time.perf_counter() - started, 1), "reading_s": round(read_s, 1)},
+                     "wall_s": round(time.perf_counter() - started, 1), "reading_s": round(read_s, 1),
+                     "features_from_cache": was_cached},
         "reader_sha256": file_sha256(args.weights / WEIGHTS_FILE), "gold_passage_valid": figures,
         "command": "python -m training.answerability"}
     path.write_text(json.dumps(manifest, indent=1))

@@ -1,5 +1,6 @@
 """Choose how the reader's spans from several passages are ranked (on ``valid``): by the reader's
-score alone, or with the passage's retrieval score added with a weight.
+score alone, or with the passage's retrieval score and the answerability probe's score of the
+span's window added with weights.
 
     .venv/bin/python -m training.span_ranking [--data ../shared/data]
 
@@ -21,10 +22,11 @@ from training.calibrate import indexes
 
 REPO = Path(__file__).resolve().parent.parent
 WEIGHTS = (0.0, 2.0, 5.0, 10.0, 20.0, 50.0, 1000.0)
+PROBE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 def records(data: Path, cache: Path) -> list[dict]:
-    path = cache / "span-records.json"
+    path = cache / "span-records-v2.json"  # v2: with the probe's score
     if path.is_file():
         return json.loads(path.read_text())
     by_set = indexes(data, cache)
@@ -45,7 +47,7 @@ def records(data: Path, cache: Path) -> list[dict]:
                 passage = hits.passages[span.passage_index]
                 s, e = sentence_around(passage.text, span.start, span.end) or (span.start, span.end)
                 spans.append({"score": span.score, "margin": span.margin, "retrieval": passage.score,
-                              "sentence": passage.text[s:e]})
+                              "answerable": span.answerable, "sentence": passage.text[s:e]})
             out.append({"set": name, "answers": r["answers"], "spans": spans})
     path.write_text(json.dumps(out))
     return out
@@ -58,14 +60,16 @@ def main() -> int:
     args = parser.parse_args()
     rows = records(args.data, args.cache)
     print("| rule | " + " | ".join(sorted({r["set"] for r in rows})) + " |")
-    for key in ("score", "margin"):
-        for weight in WEIGHTS:
-            hits = {}
-            for r in rows:
-                best = max(r["spans"], key=lambda s: s[key] + weight * s["retrieval"], default=None)
-                hits.setdefault(r["set"], []).append(answer_hit(best["sentence"], r["answers"]) if best else 0.0)
-            figures = " | ".join(f"{mean(hits[k]):.3f}" for k in sorted(hits))
-            print(f"| {key} + {weight:g} x retrieval | {figures} |")
+    rules = [(key, weight, 0.0) for key in ("score", "margin") for weight in WEIGHTS]
+    rules += [("score", weight, probe) for weight in (20.0, 50.0) for probe in PROBE_WEIGHTS[1:]]
+    for key, weight, probe in rules:
+        hits = {}
+        for r in rows:
+            best = max(r["spans"], key=lambda s: s[key] + weight * s["retrieval"] + probe * s["answerable"],
+                       default=None)
+            hits.setdefault(r["set"], []).append(answer_hit(best["sentence"], r["answers"]) if best else 0.0)
+        figures = " | ".join(f"{mean(hits[k]):.3f}" for k in sorted(hits))
+        print(f"| {key} + {weight:g} x retrieval + {probe:g} x answerable | {figures} |")
     return 0
 
 
