@@ -1,7 +1,7 @@
 """Calibrate "not found": fit P(the articles answer the question) on ``train`` questions from the
-reader's margin, the answerability probe's score and the top retrieval score (logistic
-regression), then choose the threshold on the ``valid`` sets by a stated rule, and store both
-with the reader.
+reader's margin and the top retrieval score, or the features ``--features`` names (such as
+"answerable", the answerability probe's score), by logistic regression; then choose the
+threshold on the ``valid`` sets by a stated rule, and store both with the reader.
 
     .venv/bin/python -m training.calibrate [--data ../shared/data] [--features margin,top_score] [--dry-run]
 
@@ -33,7 +33,7 @@ from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR
 from training.evaluate_reader import roc_auc
 
 REPO = Path(__file__).resolve().parent.parent
-FEATURES = ("answerable", "top_score")  # chosen on valid among five sets (docs/evaluation.md)
+FEATURES = ("margin", "top_score")  # "answerable" gains on IDK-MRC valid, loses on the seeds: docs/evaluation.md
 MAX_ANSWERABLE_REFUSED = 0.05
 
 
@@ -152,7 +152,8 @@ def main() -> int:
             report[name]["roc_auc"] = round(roc_auc(answerable, unanswerable), 4)
     report["seconds"] = round(time.perf_counter() - started, 1)
     if args.dry_run:
-        print(json.dumps(report, indent=1))
+        fitted = {"weights": [round(float(w), 6) for w in weights], "bias": round(bias, 6)}
+        print(json.dumps({**fitted, **report}, indent=1))
         return 0
     manifest_path = args.weights / MANIFEST_FILE
     manifest = json.loads(manifest_path.read_text())
