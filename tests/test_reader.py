@@ -162,3 +162,18 @@ def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_
     manifest["answerability"]["reader_sha256"] = file_sha256(tmp_path / "reader.safetensors")
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     assert load_probe(tmp_path).w1.shape == (2, width)
+
+
+def test_saving_new_reader_weights_removes_the_probe_made_for_the_old_ones(tmp_path):
+    pytest.importorskip("torch")
+    from transformers import BertConfig, BertForQuestionAnswering
+
+    from qa.reader.model import save_reader
+
+    width = 5
+    Answerability(*(np.ones(shape, np.float32) for shape in ((width,), (width,), (2, width), (2,), (1, 2), (1,)))
+                  ).save(tmp_path)
+    config = BertConfig(vocab_size=len(WORDS), hidden_size=16, num_hidden_layers=MIDDLE_LAYER, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64, pad_token_id=0)
+    save_reader(BertForQuestionAnswering(config), tmp_path, "a-base", {"examples": {}})
+    assert (tmp_path / "reader.safetensors").is_file() and Answerability.load(tmp_path) is None

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from qa.errors import QAError, mapped
+from qa.reader.answerability import ANSWERABILITY_FILE
 from qa.settings import Settings
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -51,6 +52,7 @@ def save_reader(model, out: Path, fingerprint: str, training: dict, figures: dic
     delta = {name: tensor.detach().to("cpu").half().contiguous() for name, tensor in model.state_dict().items()
              if _shipped(name)}
     save_file(delta, str(out / WEIGHTS_FILE))
+    (out / ANSWERABILITY_FILE).unlink(missing_ok=True)  # made for the old weights: retrain it
     manifest = {"base_fingerprint": fingerprint, "layers_from": BASE_LAYERS_FROZEN, "dtype": "float16",
                 "tensors": len(delta), "parameters": sum(t.numel() for t in delta.values()),
                 "training": training, "figures": figures or {}}
