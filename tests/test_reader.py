@@ -22,6 +22,20 @@ from training.evaluate_reader import roc_auc
 WORDS = "<pad> <s> </s> <unk> kapan lavrov tiba di pyongyang pada rabu (18/10) dan bertemu kim kamis".split()
 
 
+def tiny_model():
+    """A randomly initialised question-answering BERT deep enough for the probe's middle layer."""
+    from transformers import BertConfig, BertForQuestionAnswering
+
+    config = BertConfig(vocab_size=len(WORDS), hidden_size=16, num_hidden_layers=MIDDLE_LAYER, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64, pad_token_id=0)
+    return BertForQuestionAnswering(config).eval()
+
+
+def constant_probe(width: int = 5) -> Answerability:
+    shapes = ((width,), (width,), (2, width), (2,), (1, 2), (1,))  # mean, scale, w1, b1, w2, b2
+    return Answerability(*(np.ones(shape, np.float32) for shape in shapes))
+
+
 def tiny_tokenizer() -> Tokenizer:
     tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(WORDS)}, unk_token="<unk>"))
     tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
@@ -60,19 +74,16 @@ def test_best_span_respects_bounds_and_reports_the_no_answer_score():
 
 def test_a_tiny_random_model_runs_through_the_reader():
     torch = pytest.importorskip("torch")
-    from transformers import BertConfig, BertForQuestionAnswering
-
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(WORDS), hidden_size=16, num_hidden_layers=MIDDLE_LAYER, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=64, pad_token_id=0)
-    logits = torch_logits(BertForQuestionAnswering(config).eval())
+    model = tiny_model()
+    logits = torch_logits(model)
     reader = Reader(PairEncoder(tiny_tokenizer()), logits)
     spans = reader.read("kapan lavrov tiba", ["lavrov tiba di pyongyang", "bertemu kim pada kamis"], limit=5)
     assert 1 <= len(spans) <= 2 and {s.passage_index for s in spans} <= {0, 1}
     assert all(s.end > s.start for s in spans) and spans == sorted(spans, key=lambda s: -s.score)
     assert all(s.answerable == 0.0 for s in spans)  # no probe, no opinion
 
-    width = 4 * config.hidden_size + 3
+    width = 4 * model.config.hidden_size + 3
     rng = np.random.default_rng(0)
     probe = Answerability(np.zeros(width, np.float32), np.ones(width, np.float32),
                           *(rng.normal(size=shape).astype(np.float32) for shape in ((8, width), (8,), (1, 8), (1,))))
@@ -148,32 +159,25 @@ def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_
     (tmp_path / "reader.safetensors").write_bytes(b"the reader's weights")
     refusal = {"features": ["margin", "answerable"], "weights": [1.0, 1.0], "bias": 0.0, "threshold": 0.5}
     (tmp_path / "manifest.json").write_text(json.dumps({"refusal": refusal}))
-    assert load_probe(tmp_path) is None
+    reader_sha256 = file_sha256(tmp_path / "reader.safetensors")
+    assert load_probe(tmp_path, reader_sha256) is None
     with pytest.raises(ReaderMismatch, match="training.answerability"):
         load_refusal(tmp_path)  # the calibrated score reads a probe that is not there
-    width = 5
-    Answerability(*(np.ones(shape, np.float32) for shape in ((width,), (width,), (2, width), (2,), (1, 2), (1,)))
-                  ).save(tmp_path)
+    constant_probe().save(tmp_path)
     assert load_refusal(tmp_path).features == ("margin", "answerable")
     manifest = {"refusal": refusal, "answerability": {"reader_sha256": "made for other weights"}}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ReaderMismatch, match="other reader weights"):
-        load_probe(tmp_path)
-    manifest["answerability"]["reader_sha256"] = file_sha256(tmp_path / "reader.safetensors")
+        load_probe(tmp_path, reader_sha256)
+    manifest["answerability"]["reader_sha256"] = reader_sha256
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    assert load_probe(tmp_path).w1.shape == (2, width)
+    assert load_probe(tmp_path, reader_sha256).w1.shape == (2, 5)
 
 
 def test_saving_new_reader_weights_removes_the_probe_made_for_the_old_ones(tmp_path):
     pytest.importorskip("torch")
-    from transformers import BertConfig, BertForQuestionAnswering
-
     from qa.reader.model import save_reader
 
-    width = 5
-    Answerability(*(np.ones(shape, np.float32) for shape in ((width,), (width,), (2, width), (2,), (1, 2), (1,)))
-                  ).save(tmp_path)
-    config = BertConfig(vocab_size=len(WORDS), hidden_size=16, num_hidden_layers=MIDDLE_LAYER, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=64, pad_token_id=0)
-    save_reader(BertForQuestionAnswering(config), tmp_path, "a-base", {"examples": {}})
+    constant_probe().save(tmp_path)
+    save_reader(tiny_model(), tmp_path, "a-base", {"examples": {}})
     assert (tmp_path / "reader.safetensors").is_file() and Answerability.load(tmp_path) is None

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.hashing import file_sha256
-from qa.reader.answerability import Answerability
+from qa.reader.answerability import MARGIN_COLUMN, Answerability
 from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
 from qa.reader.runtime import load_reader
 from qa.settings import Settings
@@ -83,7 +83,7 @@ def report(probe: Answerability, x: np.ndarray, examples: list[Example]) -> dict
     answerable = np.array([e.answer_start >= 0 for e in examples])
     sources = np.array([e.source for e in examples])
     idk = sources == "idkmrc"
-    margin = x[:, -1]  # the reader's own signal, for comparison
+    margin = x[:, MARGIN_COLUMN]  # the reader's own signal, for comparison
     out = {"idkmrc": {"n": int(idk.sum()),
                       "roc_auc": round(roc_auc(scores[idk & answerable], scores[idk & ~answerable]), 4),
                       "margin_roc_auc": round(roc_auc(margin[idk & answerable], margin[idk & ~answerable]), 4)}}
@@ -116,7 +116,8 @@ def main() -> int:
     random.Random(args.seed).shuffle(facqa)
     train = [e for e in pool if e.source == "idkmrc"] + facqa[:args.facqa]
     valid = load_examples(args.data, "valid")
-    tag = f"{file_sha256(args.weights / WEIGHTS_FILE)[:12]}-{settings.runtime}-{settings.precision}"
+    reader_sha256 = file_sha256(args.weights / WEIGHTS_FILE)
+    tag = f"{reader_sha256[:12]}-{settings.runtime}-{settings.precision}"
     print(f"{len(train)} train questions ({len(held)} held for calibration), {len(valid)} valid", flush=True)
     was_cached = any(args.cache.glob(f"*-{tag}*.npy"))
     x_train = cached(args.cache / f"train-{tag}-{args.facqa}-{args.seed}.npy", reader, train)
@@ -139,7 +140,7 @@ def main() -> int:
                      "features_read_with": f"{settings.runtime} {settings.precision}",
                      "wall_s": round(time.perf_counter() - started, 1), "reading_s": round(read_s, 1),
                      "features_from_cache": was_cached},
-        "reader_sha256": file_sha256(args.weights / WEIGHTS_FILE), "gold_passage_valid": figures,
+        "reader_sha256": reader_sha256, "gold_passage_valid": figures,
         "command": "python -m training.answerability"}
     path.write_text(json.dumps(manifest, indent=1))
     print(json.dumps(manifest["answerability"], indent=1))

@@ -20,6 +20,7 @@ from qa.reader.windows import Window
 MIDDLE_LAYER = 9  # measured on IDK-MRC valid: its <s> state alone reached AUC 0.80, the last layer's 0.59
 ANSWERABILITY_FILE = "answerability.safetensors"
 TENSORS = ("mean", "scale", "w1", "b1", "w2", "b2")
+MARGIN_COLUMN = -1  # where window_features puts the span's margin (the reader's own signal)
 
 
 def window_features(last: np.ndarray, middle: np.ndarray, window: Window,

@@ -90,7 +90,7 @@ def torch_logits(model):
     """A ``logits`` function over a transformers question-answering model."""
     import torch
 
-    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, ...]:
         with torch.inference_mode():
             out = model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(attention_mask),
                         output_hidden_states=True)

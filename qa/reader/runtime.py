@@ -49,13 +49,13 @@ def load_refusal(weights_dir: Path = WEIGHTS_DIR) -> Refusal:
     return Refusal.from_manifest(calibrated)
 
 
-def load_probe(weights_dir: Path) -> Answerability | None:
-    """The answerability probe, refused when it was trained on other reader weights."""
+def load_probe(weights_dir: Path, reader_sha256: str) -> Answerability | None:
+    """The answerability probe, refused when it was trained on other reader weights than those
+    whose SHA-256 is ``reader_sha256``."""
     probe = Answerability.load(weights_dir)
     if probe is None:
         return None
-    made_for = read_manifest(weights_dir).get("answerability", {}).get("reader_sha256")
-    if made_for != file_sha256(weights_dir / WEIGHTS_FILE):
+    if read_manifest(weights_dir).get("answerability", {}).get("reader_sha256") != reader_sha256:
         raise ReaderMismatch(f"The answerability probe in {weights_dir} was trained on other reader weights; "
                              "retrain it with `python -m training.answerability`, then `python -m training.calibrate`.")
     return probe
@@ -67,12 +67,12 @@ def _load(settings: Settings, weights_dir: Path, with_probe: bool) -> Reader:
     folder, fingerprint = encoder_folder(settings)
     check_base(read_manifest(weights_dir), fingerprint, weights_dir)
     encoder = PairEncoder(load_tokenizer(folder / "tokenizer.json"))
-    probe = load_probe(weights_dir) if with_probe else None
+    reader_sha256 = file_sha256(weights_dir / WEIGHTS_FILE)
+    probe = load_probe(weights_dir, reader_sha256) if with_probe else None
     if settings.runtime == "torch":
         model, _ = load_torch_reader(settings, weights_dir)
         return Reader(encoder, torch_logits(model), probe)
-    digest = file_sha256(weights_dir / WEIGHTS_FILE)[:16]
-    target = folder.parent / f"reader-{digest}-v{EXPORT_VERSION}" / f"model-{settings.precision}.onnx"
+    target = folder.parent / f"reader-{reader_sha256[:16]}-v{EXPORT_VERSION}" / f"model-{settings.precision}.onnx"
     with mapped():
         if not target.is_file():
             _export(settings, weights_dir, target)
