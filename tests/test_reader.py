@@ -181,3 +181,48 @@ def test_saving_new_reader_weights_removes_the_probe_made_for_the_old_ones(tmp_p
     constant_probe().save(tmp_path)
     save_reader(tiny_model(), tmp_path, "a-base", {"examples": {}})
     assert (tmp_path / "reader.safetensors").is_file() and Answerability.load(tmp_path) is None
+
+
+def test_distractors_are_retrieved_passages_that_are_neither_the_own_passage_nor_hold_the_answer():
+    from training.answerability import distractors
+    from training.data import Example
+
+    own = "Lavrov tiba di Pyongyang pada Rabu (18/10)."
+    retrieved = [passage("a", "Lavrov tiba di Pyongyang"),  # a chunk of its own passage
+                 passage("b", "Kunjungan Lavrov: Rabu (18/10) di Pyongyang."),  # holds the answer
+                 passage("c", "Kim bertemu Putin di Vladivostok.")]
+
+    class Index:
+        def retrieve(self, question, k):
+            return retrieved[:k]
+
+    questions = [Example("q1", "Kapan Lavrov tiba?", own, own.index("Rabu"), "Rabu (18/10)", "facqa-id"),
+                 Example("q2", "Apa?", own, -1, "", "facqa-id")]  # unanswerable: never paired
+    chosen = distractors(questions, {"facqa-id": Index()}, limit=5, seed=0)
+    assert [(e.id, e.context, e.answer_start, e.source) for e in chosen] == \
+        [("q1-distractor", "Kim bertemu Putin di Vladivostok.", -1, "facqa-id-distractor")]
+    retrieved.pop()  # nothing qualifies: no distractor rather than a wrong label
+    assert distractors(questions, {"facqa-id": Index()}, limit=5, seed=0) == []
+
+
+def test_the_calibration_cache_is_keyed_by_the_reader_and_probe_weights(tmp_path):
+    from training.calibrate import weights_tag
+
+    (tmp_path / "reader.safetensors").write_bytes(b"reader one")
+    without_probe = weights_tag(tmp_path)
+    constant_probe().save(tmp_path)
+    with_probe = weights_tag(tmp_path)
+    (tmp_path / "reader.safetensors").write_bytes(b"reader two")
+    assert len({without_probe, with_probe, weights_tag(tmp_path)}) == 3 and without_probe.endswith("-none")
+
+
+def test_the_probe_breaks_ties_between_passages_that_read_and_rank_alike():
+    first = "Lavrov tiba di Pyongyang pada Rabu (18/10/2023)."
+    second = "Lavrov tiba di Tokyo pada Senin (16/10/2023)."
+    hits = Hits([passage("a", first), passage("b", second)])  # the same retrieval score
+    day = first.index("Rabu")
+    spans = [Span(0, day, day + 4, 8.0, 0.0, answerable=-3.0), Span(1, day, day + 5, 8.0, 0.0, answerable=4.0)]
+    question = "Which day did Lavrov arrive?"
+    answer = compose_answer(question, analyse_question(question), hits,
+                            reading=Reading(spans, Refusal((0.0,), 5.0, 0.5)))
+    assert answer.text.startswith(second) and answer.citations[0].passage.doc_id == "b"

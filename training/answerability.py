@@ -1,11 +1,16 @@
 """Train the answerability probe: a small MLP over the shipped reader's hidden states that tells
 whether the passage answers the question (``qa/reader/answerability.py``).
 
-    .venv/bin/python -m training.answerability [--data ../shared/data] [--facqa 1300]
+    .venv/bin/python -m training.answerability [--data ../shared/data] [--facqa 1300] [--distractors 2000]
 
 Trained on every IDK-MRC `train` question (half unanswerable) and ``--facqa`` FacQA `train`
 questions (answerable), each read with its own passage, except the questions that
-`training.calibrate` fits the refusal score on; reported on the `valid` sets. Features are read
+`training.calibrate` fits the refusal score on; reported on the `valid` sets. IDK-MRC's
+unanswerable questions were written against their passage (same topic, one fact missing); the
+common case in use is another one, a question about something the articles never say. So
+``--distractors`` answerable questions are also read with a *distractor*: the best passage their
+data set's index returns for them that is not their own and does not hold their answer, labelled
+unanswerable (the same is built from the `valid` questions to report on). Features are read
 with the configured runtime (ONNX Runtime int8 by default), the one `ask` uses, and cached in
 ``.cache/answerability``. Then rerun `python -m training.calibrate`.
 """
@@ -13,6 +18,7 @@ with the configured runtime (ONNX Runtime int8 by default), the one `ask` uses, 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import time
@@ -25,13 +31,16 @@ from qa.reader.answerability import MARGIN_COLUMN, Answerability
 from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
 from qa.reader.runtime import load_reader
 from qa.settings import Settings
-from training.calibrate import calibration_sample
+from qa.text.normalize import fold
+from training.calibrate import calibration_sample, indexes
 from training.data import Example, load_examples
 from training.evaluate_reader import roc_auc
 
 REPO = Path(__file__).resolve().parent.parent
 # chosen on IDK-MRC valid; hidden 64-256, 100-300 epochs, dropout 0.2-0.5 all gave AUC 0.76-0.77 (docs/evaluation.md)
 HIDDEN, EPOCHS, WEIGHT_DECAY, DROPOUT = 64, 150, 0.01, 0.2
+DISTRACTORS = 2000  # train questions read with a distractor too (about 4 minutes of retrieval and reading)
+DISTRACTOR_DEPTH = 5  # retrieved passages searched for a distractor; the first that qualifies is taken
 
 
 def question_features(reader, examples: list[Example]) -> np.ndarray:
@@ -43,6 +52,33 @@ def question_features(reader, examples: list[Example]) -> np.ndarray:
         if n % 1000 == 0:
             print(f"  {n}/{len(examples)} questions read, {n / (time.perf_counter() - started):.1f}/s", flush=True)
     return np.stack(rows)
+
+
+def distractors(examples: list[Example], by_set: dict, limit: int, seed: int) -> list[Example]:
+    """Up to ``limit`` answerable ``examples`` paired with the best-retrieved passage of their data
+    set that is not (part of) their own and does not contain their answer: unanswerable."""
+    answerable = [e for e in examples if e.answer_start >= 0]
+    random.Random(seed).shuffle(answerable)
+    out = []
+    for ex in answerable[:limit]:
+        for passage in by_set[ex.source].retrieve(ex.question, k=DISTRACTOR_DEPTH):
+            if passage.text not in ex.context and fold(ex.answer_text) not in fold(passage.text):
+                out.append(Example(f"{ex.id}-distractor", ex.question, passage.text, -1, "", f"{ex.source}-distractor"))
+                break
+    return out
+
+
+def cached_distractors(stem: Path, reader, examples: list[Example], by_set: dict, limit: int,
+                       seed: int) -> tuple[list[Example], np.ndarray]:
+    """``distractors`` of ``examples`` and their features, both kept under ``stem`` (retrieval is slow)."""
+    listing = stem.with_suffix(".json")
+    if listing.is_file():
+        chosen = [Example(**e) for e in json.loads(listing.read_text())]
+    else:
+        chosen = distractors(examples, by_set, limit, seed)
+        listing.parent.mkdir(parents=True, exist_ok=True)
+        listing.write_text(json.dumps([dataclasses.asdict(e) for e in chosen]))
+    return chosen, cached(stem.with_suffix(".npy"), reader, chosen)
 
 
 def cached(path: Path, reader, examples: list[Example]) -> np.ndarray:
@@ -88,6 +124,12 @@ def report(probe: Answerability, x: np.ndarray, examples: list[Example]) -> dict
                       "roc_auc": round(roc_auc(scores[idk & answerable], scores[idk & ~answerable]), 4),
                       "margin_roc_auc": round(roc_auc(margin[idk & answerable], margin[idk & ~answerable]), 4)}}
     for source in ("idkmrc", "facqa-id", "facqa-en"):
+        distracted = sources == f"{source}-distractor"
+        if distracted.any():  # its questions read with a passage of another topic
+            out.setdefault(source, {})["distractor_roc_auc"] = round(
+                roc_auc(scores[(sources == source) & answerable], scores[distracted]), 4)
+            out[source]["margin_distractor_roc_auc"] = round(
+                roc_auc(margin[(sources == source) & answerable], margin[distracted]), 4)
         kept = np.sort(scores[(sources == source) & answerable])
         threshold = kept[int(0.05 * len(kept))]
         out.setdefault(source, {})["unanswerable_below_its_5pct_answerable"] = \
@@ -99,6 +141,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--facqa", type=int, default=1300, help="FacQA train questions (answerable) to add")
+    parser.add_argument("--distractors", type=int, default=DISTRACTORS,
+                        help="answerable train questions also read with a distractor passage (0: none)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--hidden", type=int, default=HIDDEN)
@@ -106,6 +150,8 @@ def main() -> int:
     parser.add_argument("--dropout", type=float, default=DROPOUT)
     parser.add_argument("--dry-run", action="store_true", help="report on valid, keep the shipped probe")
     parser.add_argument("--cache", type=Path, default=REPO / ".cache" / "answerability")
+    parser.add_argument("--index-cache", type=Path, default=REPO / ".cache" / "calibration",
+                        help="where training.calibrate keeps its indexes (searched for distractors)")
     args = parser.parse_args()
     started = time.perf_counter()
     settings = Settings.from_env()
@@ -122,19 +168,27 @@ def main() -> int:
     was_cached = any(args.cache.glob(f"*-{tag}*.npy"))
     x_train = cached(args.cache / f"train-{tag}-{args.facqa}-{args.seed}.npy", reader, train)
     x_valid = cached(args.cache / f"valid-{tag}.npy", reader, valid)
+    by_set = indexes(args.data, args.index_cache)
+    if args.distractors:
+        extra = cached_distractors(args.cache / f"train-distractors-{tag}-{args.distractors}-{args.seed}",
+                                   reader, pool, by_set, args.distractors, args.seed)
+        train, x_train = train + extra[0], np.concatenate([x_train, extra[1]])
+    extra = cached_distractors(args.cache / f"valid-distractors-{tag}", reader, valid, by_set, len(valid), args.seed)
+    valid, x_valid = valid + extra[0], np.concatenate([x_valid, extra[1]])  # reported on whether trained on or not
     read_s = time.perf_counter() - started
     labels = np.array([e.answer_start >= 0 for e in train], np.float32)
     probe = fit(x_train, labels, args.seed, args.hidden, args.epochs, args.dropout)
     figures = report(probe, x_valid, valid)
     if args.dry_run:
-        print(json.dumps(figures["idkmrc"]))
+        print(json.dumps(figures, indent=1))
         return 0
     probe.save(args.weights)
     path = args.weights / MANIFEST_FILE
     manifest = json.loads(path.read_text())
     manifest["answerability"] = {
         "training": {"questions": {s: sum(e.source == s for e in train) for s in ("idkmrc", "facqa-id", "facqa-en")},
-                     "unanswerable": sum(e.answer_start < 0 for e in train), "seed": args.seed,
+                     "unanswerable": sum(e.answer_start < 0 for e in train),
+                     "of_them_distractors": sum(e.source.endswith("-distractor") for e in train), "seed": args.seed,
                      "hidden": args.hidden, "epochs": args.epochs, "weight_decay": WEIGHT_DECAY,
                      "dropout": args.dropout,
                      "features_read_with": f"{settings.runtime} {settings.precision}",

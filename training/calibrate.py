@@ -29,7 +29,9 @@ from qa.answer.reading import refusal_features
 from qa.assistant import Assistant
 from qa.errors import IndexMismatch
 from qa.filters import Filters
-from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR
+from qa.hashing import file_sha256
+from qa.reader.answerability import ANSWERABILITY_FILE
+from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
 from training.evaluate_reader import roc_auc
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,6 +77,12 @@ def cached_features(path: Path, by_set: dict[str, Assistant], items: dict[str, l
                 cache[key] = features(by_set[name], question)
     path.write_text(json.dumps(cache))
     return cache
+
+
+def weights_tag(weights: Path) -> str:
+    """A short fingerprint of the reader's and the probe's weights, which the features depend on."""
+    files = [weights / WEIGHTS_FILE, weights / ANSWERABILITY_FILE]
+    return "-".join(file_sha256(f)[:12] if f.is_file() else "none" for f in files)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> tuple[np.ndarray, float]:
@@ -132,8 +140,9 @@ def main() -> int:
     by_set = indexes(args.data, args.cache)
     train = calibration_sample(args.data, args.train_questions, args.seed)
     dev = questions(args.data, "valid")
-    values = cached_features(args.cache / "features-train.json", by_set, train)
-    values.update(cached_features(args.cache / "features-valid.json", by_set, dev))
+    tag = weights_tag(args.weights)  # features computed with other weights are not reused
+    values = cached_features(args.cache / f"features-train-{tag}.json", by_set, train)
+    values.update(cached_features(args.cache / f"features-valid-{tag}.json", by_set, dev))
     x = np.array([[values[f"{name}\t{q}"][f] for f in names] for name, items in train.items() for q, _ in items])
     y = np.array([float(a) for items in train.values() for _, a in items])
     weights, bias = fit_logistic(x, y)

@@ -21,7 +21,16 @@ from pathlib import Path
 
 import torch
 
-from qa.reader.model import BASE_LAYERS_FROZEN, WEIGHTS_DIR, encoder_folder, save_reader
+from qa.hashing import file_sha256
+from qa.reader.model import (
+    BASE_LAYERS_FROZEN,
+    WEIGHTS_DIR,
+    WEIGHTS_FILE,
+    encoder_folder,
+    load_torch_reader,
+    read_manifest,
+    save_reader,
+)
 from qa.reader.windows import PairEncoder, token_span
 from training.data import Example, load_examples, training_mix
 
@@ -77,6 +86,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--cache-dir", type=Path, default=None, help="model cache (default: the settings' one)")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from these reader weights instead of the base model (a further stage)")
     args = parser.parse_args()
 
     from transformers import BertForQuestionAnswering
@@ -88,7 +99,15 @@ def main() -> int:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     settings = Settings.from_env() if args.cache_dir is None else Settings(cache_dir=args.cache_dir)
     folder, fingerprint = encoder_folder(settings)
-    model = BertForQuestionAnswering.from_pretrained(str(folder)).to(device)
+    earlier = None
+    if args.init is None:
+        model = BertForQuestionAnswering.from_pretrained(str(folder))
+    else:
+        model, _ = load_torch_reader(settings, args.init)
+        torch.set_grad_enabled(True)  # loading for inference turned it off
+        earlier = {"weights_sha256": file_sha256(args.init / WEIGHTS_FILE),
+                   "training": read_manifest(args.init).get("training", {})}
+    model = model.to(device)
     for name, param in model.named_parameters():
         param.requires_grad = _trainable(name)
     from tokenizers import Tokenizer
@@ -130,6 +149,8 @@ def main() -> int:
                 "windows_per_s": round(seen / wall, 2),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                 "data": "FacQA train (qa.jsonl, qa_en.jsonl), IDK-MRC train; ../shared/data"}
+    if earlier:
+        training["continued_from"] = earlier
     save_reader(model, args.out, fingerprint, training)
     print(json.dumps(training, indent=1))
     return 0

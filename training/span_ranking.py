@@ -18,15 +18,16 @@ from pathlib import Path
 from qa.answer.reading import sentence_around
 from qa.metrics import answer_hit, mean
 from qa.question import analyse_question
-from training.calibrate import indexes
+from qa.reader.model import WEIGHTS_DIR
+from training.calibrate import indexes, weights_tag
 
 REPO = Path(__file__).resolve().parent.parent
 WEIGHTS = (0.0, 2.0, 5.0, 10.0, 20.0, 50.0, 1000.0)
 PROBE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
-def records(data: Path, cache: Path) -> list[dict]:
-    path = cache / "span-records-v2.json"  # v2: with the probe's score
+def records(data: Path, cache: Path, weights: Path = WEIGHTS_DIR) -> list[dict]:
+    path = cache / f"span-records-{weights_tag(weights)}.json"  # the spans of these reader and probe weights
     if path.is_file():
         return json.loads(path.read_text())
     by_set = indexes(data, cache)

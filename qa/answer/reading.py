@@ -70,12 +70,11 @@ def refusal_features(info: QuestionInfo, spans: list, hits: Hits,
 
 
 def read_candidates(info: QuestionInfo, spans: list, hits: Hits, params: AnswerParams) -> list[Candidate]:
-    """One candidate per sentence holding a span close to the best one, best first (ranked by the
-    reader's score plus ``params.span_retrieval_weight`` times the passage's retrieval score)."""
+    """One candidate per sentence holding a span close to the best one, best first (ranked by
+    ``span_rank``)."""
     if not spans:
         return []
-    ranked = sorted(((span.score + params.span_retrieval_weight * hits.passages[span.passage_index].score, span)
-                     for span in spans), key=lambda pair: -pair[0])
+    ranked = sorted(((span_rank(span, hits, params), span) for span in spans), key=lambda pair: -pair[0])
     best = ranked[0][0]
     out: list[Candidate] = []
     for rank, span in ranked:
@@ -99,6 +98,13 @@ def read_candidates(info: QuestionInfo, spans: list, hits: Hits, params: AnswerP
         if not any(c.text == cand.text for c in out):
             out.append(cand)
     return out
+
+
+def span_rank(span, hits: Hits, params: AnswerParams) -> float:
+    """The reader's score, plus weighted the passage's retrieval score and the answerability
+    probe's logit: the reader's own scores are not comparable across passages."""
+    return (span.score + params.span_retrieval_weight * hits.passages[span.passage_index].score
+            + params.span_probe_weight * span.answerable)
 
 
 def sentence_around(text: str, start: int, end: int) -> tuple[int, int] | None:
