@@ -226,3 +226,23 @@ def test_the_probe_breaks_ties_between_passages_that_read_and_rank_alike():
     answer = compose_answer(question, analyse_question(question), hits,
                             reading=Reading(spans, Refusal((0.0,), 5.0, 0.5)))
     assert answer.text.startswith(second) and answer.citations[0].passage.doc_id == "b"
+
+
+def test_questions_asked_elsewhere_are_unanswerable_and_only_report_what_they_can():
+    from training.calibrate import asked_elsewhere, operating_point
+
+    dev = {"facqa-id": [("Siapa direktur Bulog?", True), ("Kapan?", True)],
+           "idkmrc": [("Apa ibu kota Jepang?", True), ("Apa ibu kota Mars?", False)]}
+    elsewhere = asked_elsewhere(dev)
+    assert elsewhere == {"facqa-id-elsewhere": [("Siapa direktur Bulog?", False), ("Kapan?", False)],
+                         "idkmrc-elsewhere": [("Apa ibu kota Jepang?", False)]}
+    assert len(asked_elsewhere(dev, limit=1)["facqa-id-elsewhere"]) == 1
+    score = {"facqa-id": [0.9, 0.8], "idkmrc": [0.7, 0.1], "facqa-id-elsewhere": [0.2, 0.85],
+             "idkmrc-elsewhere": [0.3]}
+    items = dev | elsewhere
+    values = {f"{name}\t{q}": {"margin": score[name][i]}
+              for name, pairs in items.items() for i, (q, _) in enumerate(pairs)}
+    threshold, report = operating_point(Refusal((1.0,), 0.0, 0.5), values, items)  # probability = logistic(score)
+    assert 1 / (1 + np.exp(-0.3)) < threshold < 1 / (1 + np.exp(-0.7))  # no answerable question refused
+    assert report["facqa-id-elsewhere"] == {"unanswerable_refused": 0.5}
+    assert report["idkmrc"]["unanswerable_refused"] == 1.0 and report["idkmrc"]["answerable_refused"] == 0.0

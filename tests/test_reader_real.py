@@ -59,13 +59,18 @@ def test_training_runs_on_a_few_examples_and_loading_checks_the_base(tmp_path):
         load_torch_reader(Settings.from_env(), out)
 
 
+INT8_SCORE_ERROR = 0.5  # span scores (start + end logits) differ by about 0.2 between int8 and fp32 here
+
+
 def test_the_onnx_reader_agrees_with_the_torch_model(real_settings):
     from qa.reader.runtime import load_reader
 
     passages = [(REPO / "seeds" / name).read_text()[:900] for name in
                 ("000_ca339fe098fdc454.txt", "004_d4cb343e0a788d8c.txt")]
     question = "Siapa yang menemani Kim Jong Un ke pameran pertahanan?"
-    onnx = load_reader(real_settings.with_(runtime="onnx", precision="int8")).read(question, passages, limit=1)
-    torch = load_reader(real_settings.with_(runtime="torch", precision="fp32")).read(question, passages, limit=1)
-    assert (onnx[0].passage_index, onnx[0].start, onnx[0].end) == (torch[0].passage_index, torch[0].start, torch[0].end)
-    assert abs(onnx[0].margin - torch[0].margin) < 1.5
+    onnx = load_reader(real_settings.with_(runtime="onnx", precision="int8")).read(question, passages, limit=3)
+    torch = load_reader(real_settings.with_(runtime="torch", precision="fp32")).read(question, passages, limit=3)
+    # Spans that fp32 scores (nearly) alike may come out in either order after int8 rounding.
+    near_best = {(s.passage_index, s.start, s.end) for s in torch if s.score >= torch[0].score - INT8_SCORE_ERROR}
+    assert (onnx[0].passage_index, onnx[0].start, onnx[0].end) in near_best
+    assert abs(onnx[0].score - torch[0].score) < INT8_SCORE_ERROR

