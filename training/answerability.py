@@ -39,7 +39,7 @@ from training.evaluate_reader import roc_auc
 REPO = Path(__file__).resolve().parent.parent
 # chosen on IDK-MRC valid; hidden 64-256, 100-300 epochs, dropout 0.2-0.5 all gave AUC 0.76-0.77 (docs/evaluation.md)
 HIDDEN, EPOCHS, WEIGHT_DECAY, DROPOUT = 64, 150, 0.01, 0.2
-DISTRACTORS = 2000  # train questions read with a distractor too (about 4 minutes of retrieval and reading)
+DISTRACTORS = 2000  # train questions read with a distractor too (about a minute of retrieval and reading here)
 DISTRACTOR_DEPTH = 5  # retrieved passages searched for a distractor; the first that qualifies is taken
 
 
