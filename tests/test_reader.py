@@ -205,15 +205,19 @@ def test_distractors_are_retrieved_passages_that_are_neither_the_own_passage_nor
     assert distractors(questions, {"facqa-id": Index()}, limit=5, seed=0) == []
 
 
-def test_the_calibration_cache_is_keyed_by_the_reader_and_probe_weights(tmp_path):
+def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_them(tmp_path):
+    from qa.settings import Settings
     from training.calibrate import weights_tag
 
+    settings = Settings(runtime="onnx", precision="int8")
     (tmp_path / "reader.safetensors").write_bytes(b"reader one")
-    without_probe = weights_tag(tmp_path)
+    without_probe = weights_tag(tmp_path, settings)
     constant_probe().save(tmp_path)
-    with_probe = weights_tag(tmp_path)
+    with_probe = weights_tag(tmp_path, settings)
     (tmp_path / "reader.safetensors").write_bytes(b"reader two")
-    assert len({without_probe, with_probe, weights_tag(tmp_path)}) == 3 and without_probe.endswith("-none")
+    assert len({without_probe, with_probe, weights_tag(tmp_path, settings)}) == 3
+    assert without_probe.endswith("-none-onnx-int8")
+    assert weights_tag(tmp_path, settings.with_(runtime="torch", precision="fp32")).endswith("-torch-fp32")
 
 
 def test_the_probe_breaks_ties_between_passages_that_read_and_rank_alike():

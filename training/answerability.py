@@ -102,12 +102,11 @@ def fit(x: np.ndarray, y: np.ndarray, seed: int, hidden: int = HIDDEN, epochs: i
     first, last = torch.nn.Linear(x.shape[1], hidden), torch.nn.Linear(hidden, 1)
     model = torch.nn.Sequential(first, torch.nn.GELU(approximate="tanh"), torch.nn.Dropout(dropout), last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=WEIGHT_DECAY)
-    with torch.enable_grad():  # loading the reader for torch turns gradients off process-wide
-        for _ in range(epochs):
-            optimizer.zero_grad()
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(inputs)[:, 0], target)
-            loss.backward()
-            optimizer.step()
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(inputs)[:, 0], target)
+        loss.backward()
+        optimizer.step()
     arrays = [t.detach().numpy() for t in (first.weight, first.bias, last.weight, last.bias)]
     return Answerability(mean.astype(np.float32), scale.astype(np.float32), *arrays)
 

@@ -35,6 +35,7 @@ from qa.filters import Filters
 from qa.hashing import file_sha256
 from qa.reader.answerability import ANSWERABILITY_FILE
 from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
+from qa.settings import Settings
 from training.evaluate_reader import roc_auc
 
 REPO = Path(__file__).resolve().parent.parent
@@ -99,10 +100,12 @@ def cached_features(path: Path, by_set: dict[str, Assistant], items: dict[str, l
     return cache
 
 
-def weights_tag(weights: Path) -> str:
-    """A short fingerprint of the reader's and the probe's weights, which the features depend on."""
+def weights_tag(weights: Path, settings: Settings) -> str:
+    """A short fingerprint of what the features depend on: the reader's and the probe's weights,
+    and the runtime and precision that run them."""
     files = [weights / WEIGHTS_FILE, weights / ANSWERABILITY_FILE]
-    return "-".join(file_sha256(f)[:12] if f.is_file() else "none" for f in files)
+    digests = [file_sha256(f)[:12] if f.is_file() else "none" for f in files]
+    return "-".join([*digests, settings.runtime, settings.precision])
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> tuple[np.ndarray, float]:
@@ -186,7 +189,7 @@ def main() -> int:
     train |= asked_elsewhere(train, args.elsewhere, args.seed)
     dev = questions(args.data, "valid")
     dev |= asked_elsewhere(dev)  # reported; the threshold rule looks at answerable questions only
-    tag = weights_tag(args.weights)  # features computed with other weights are not reused
+    tag = weights_tag(args.weights, by_set["idkmrc"].settings)  # features of other weights are not reused
     values = cached_features(args.cache / f"features-train-{tag}.json", by_set, train)
     values.update(cached_features(args.cache / f"features-valid-{tag}.json", by_set, dev))
     x = np.array([[values[f"{name}\t{q}"][f] for f in names] for name, items in train.items() for q, _ in items])

@@ -107,7 +107,6 @@ def main() -> int:
         model = BertForQuestionAnswering.from_pretrained(str(folder))
     else:
         model, _ = load_torch_reader(settings, args.init)
-        torch.set_grad_enabled(True)  # loading for inference turned it off
         earlier = {"weights_sha256": file_sha256(args.init / WEIGHTS_FILE),
                    "training": read_manifest(args.init).get("training", {})}
     model = model.to(device)

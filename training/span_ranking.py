@@ -27,10 +27,10 @@ PROBE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 def records(data: Path, cache: Path, weights: Path = WEIGHTS_DIR) -> list[dict]:
-    path = cache / f"span-records-{weights_tag(weights)}.json"  # the spans of these reader and probe weights
+    by_set = indexes(data, cache)
+    path = cache / f"span-records-{weights_tag(weights, by_set['idkmrc'].settings)}.json"  # these weights' spans
     if path.is_file():
         return json.loads(path.read_text())
-    by_set = indexes(data, cache)
     out = []
     files = (("facqa-id", "facqa/qa.jsonl"), ("facqa-en", "facqa/qa_en.jsonl"), ("idkmrc", "idkmrc/qa.jsonl"))
     for name, gold in files:

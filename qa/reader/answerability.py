@@ -1,8 +1,9 @@
 """Whether a passage answers the question: a small MLP over the reader's own hidden states,
 trained on IDK-MRC `train` (answerable and unanswerable questions) and FacQA `train`
-(``python -m training.answerability``). The reader's no-answer score alone separates IDK-MRC's
-unanswerable questions at ROC AUC 0.54; this second signal reaches 0.77 there, and the
-calibrated refusal can read it (measured, not the default yet: docs/evaluation.md).
+(``python -m training.answerability``), including questions read with a passage of another
+topic. It separates IDK-MRC's unanswerable questions at ROC AUC 0.79 on the gold passage, where
+the reader's own no-answer margin reaches 0.62; the calibrated refusal reads it, and it helps
+rank spans across passages (docs/evaluation.md).
 
 Per window (the one holding the reader's best span): the ``<s>`` state of the last layer and of
 layer ``MIDDLE_LAYER``, the mean last-layer state of the question's and of the passage's tokens,

@@ -67,8 +67,8 @@ def _shipped(name: str) -> bool:
 
 
 def load_torch_reader(settings: Settings, weights_dir: Path = WEIGHTS_DIR):
-    """The base encoder with the reader's layers and head: a transformers ``BertForQuestionAnswering``."""
-    import torch
+    """The base encoder with the reader's layers and head: a transformers ``BertForQuestionAnswering``
+    in eval mode (its callers run it under ``torch.inference_mode``, so training can load one too)."""
     from safetensors.torch import load_file
     from transformers import BertForQuestionAnswering
 
@@ -81,5 +81,4 @@ def load_torch_reader(settings: Settings, weights_dir: Path = WEIGHTS_DIR):
         raise ReaderMismatch(f"The reader's weights name tensors the base model lacks ({sorted(missing)[:3]}...).")
     model.load_state_dict(delta, strict=False)
     model.eval()
-    torch.set_grad_enabled(False)
     return model, folder
