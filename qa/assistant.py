@@ -28,7 +28,6 @@ from qa.scope import search_scope
 from qa.settings import DEFAULT_MODEL, Settings
 from qa.stores import Store, StoreReader, open_store
 from qa.stores.base import Progress
-from qa.text.language import detect_language
 from qa.types import Answer, Document, Hits, IndexReport, Passage, UploadReport
 from qa.uploads import read_uploads
 from qa.watch import FolderWatcher
@@ -236,7 +235,7 @@ class Assistant:
         ``rewritten_question`` says what was searched for."""
         answer = self._extractive(question, k, mode, history, filters, as_of)
         writer = self.writer
-        return answer if writer is None else writer.write(answer.question, answer, detect_language(answer.question))
+        return answer if writer is None else writer.write(answer.question, answer, answer.lang)
 
     def ask_stream(self, question: str, k: int | None = None, mode: str | None = None,
                    history: Sequence[str | dict] | None = None, filters: Filters | dict | None = None,
@@ -248,7 +247,7 @@ class Assistant:
         if writer is None:
             yield answer
             return
-        yield from writer.stream(answer.question, answer, detect_language(answer.question))
+        yield from writer.stream(answer.question, answer, answer.lang)
 
     @property
     def writer(self) -> Writer | None:

@@ -96,6 +96,7 @@ class Answer:
     dropped_sentences: int = 0  # sentences it dropped (a number, date or name not in the cited passages...)
     # Why a quoted answer stands in for a written one: "unverified", "timeout" or "failed"; "" otherwise.
     quoted_instead: str = ""
+    lang: str = ""  # the language of the question as asked ("id", "en"): labels and written answers follow it
 
     def to_dict(self) -> dict:
         data = {
@@ -111,6 +112,7 @@ class Answer:
             "verified_sentences": self.verified_sentences,
             "dropped_sentences": self.dropped_sentences,
             "quoted_instead": self.quoted_instead,
+            "lang": self.lang,
         }
         if self.rewritten_question and self.rewritten_question != self.question:
             data["rewritten_question"] = self.rewritten_question

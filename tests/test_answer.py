@@ -95,3 +95,15 @@ def test_bad_questions_get_a_clear_message(bad):
 def test_questions_are_cleaned_of_control_characters():
     assert clean_question("  Kapan\x00 Lavrov\ttiba? ") == "Kapan Lavrov tiba?"
     assert clean_question("Когда Лавров приехал?") == "Когда Лавров приехал?"
+
+
+def test_the_answer_carries_the_language_of_the_question_as_asked():
+    text = "Lavrov tiba di Pyongyang pada Rabu (18/10) untuk kunjungan dua hari."
+    hits = Hits([passage("a", text)], frozenset())
+    assert answer_to("When did Lavrov visit Pyongyang?", [passage("a", text)]).lang == "en"
+    assert answer_to("Kapan Lavrov tiba di Pyongyang?", [passage("a", text)]).lang == "id"
+    # a follow-up completed with Indonesian names is still labelled in the asker's language
+    asked = "And when did he arrive?"
+    searched = analyse_question(f"{asked} (Lavrov, Pyongyang)")
+    answer = compose_answer(asked, searched, hits)
+    assert answer.lang == "en" and answer.to_dict()["lang"] == "en"

@@ -40,45 +40,47 @@ def compose_answer(question: str, info: QuestionInfo, hits: Hits, params: Answer
     """Answer ``question`` (as asked) from ``hits``; ``info`` is the analysis of what was
     searched for (the question, completed from the conversation when it depended on it).
     With ``reading`` the reader's spans choose the answer and a calibrated score decides
-    refusal; without it, the hand-set rules of the first version do (``NEWSQA_READER=off``)."""
+    refusal; without it, the hand-set rules of the first version do (``NEWSQA_READER=off``).
+    ``Answer.lang`` is the language of the question as asked: labels, and a written answer, follow it."""
     rewritten = info.text if info.text != question else ""
+    lang = detect_language(question) if rewritten else info.lang
     if reading is not None:
-        return _from_reading(question, info, hits, params, reading, rewritten)
+        answer = _from_reading(question, info, hits, params, reading, rewritten, lang)
+    else:
+        answer = _from_rules(question, info, hits, params, rewritten, lang)
+    answer.lang = lang
+    return answer
+
+
+def _from_rules(question: str, info: QuestionInfo, hits: Hits, params: AnswerParams, rewritten: str,
+                lang: str) -> Answer:
     ranked = candidates(info, hits.passages, params)
     if should_abstain(info, hits, ranked, params):
         return Answer(question, NOT_FOUND, [], hits.passages, True, rewritten)
     if info.kind == "when":
         occurrences = when_occurrences(info, ranked, hits, params)
         if occurrences:
-            return render_timeline(question, _answer_lang(question, info, rewritten), occurrences, hits.passages,
-                                   rewritten)
+            return render_timeline(question, lang, occurrences, hits.passages, rewritten)
     if info.kind == "number":  # the rules' name spans are any capitalised words: too loose to compare
         near = [c for c in ranked if c.score >= params.compared_score_ratio * ranked[0].score]
         if positions := disagreement(info.kind, near, hits.passages):
-            return render_disagreement(question, _answer_lang(question, info, rewritten), positions,
-                                       hits.passages, rewritten)
+            return render_disagreement(question, lang, positions, hits.passages, rewritten)
     return render_sentences(question, choose(ranked, params), hits.passages, rewritten)
 
 
 def _from_reading(question: str, info: QuestionInfo, hits: Hits, params: AnswerParams, reading: Reading,
-                  rewritten: str) -> Answer:
+                  rewritten: str, lang: str) -> Answer:
     features = refusal_features(info, reading.spans, hits, reading.refusal.features)
     confidence = reading.refusal.probability(features) if hits.passages else 0.0
     ranked = read_candidates(info, reading.spans, hits, params)
     if confidence < reading.refusal.threshold or not ranked:
         answer = Answer(question, NOT_FOUND, [], hits.passages, True, rewritten)
     elif info.kind == "when" and (occurrences := timeline(ranked, hits, params)):
-        answer = render_timeline(question, _answer_lang(question, info, rewritten), occurrences, hits.passages,
-                                 rewritten)
+        answer = render_timeline(question, lang, occurrences, hits.passages, rewritten)
     elif info.kind in ("number", "who", "where") and (positions := disagreement(info.kind, ranked, hits.passages)):
-        answer = render_disagreement(question, _answer_lang(question, info, rewritten), positions, hits.passages,
-                                     rewritten)
+        answer = render_disagreement(question, lang, positions, hits.passages, rewritten)
     else:
         answer = render_sentences(question, ranked[:1], hits.passages, rewritten)
     answer.confidence = round(confidence, 4)
     return answer
 
-
-def _answer_lang(question: str, info: QuestionInfo, rewritten: str) -> str:
-    """Labels follow the language of the question as the person asked it."""
-    return detect_language(question) if rewritten else info.lang

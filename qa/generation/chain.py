@@ -151,7 +151,7 @@ def checked_answer(question: str, draft: str, passages: list[Passage], extractiv
     text, citations = _renumbered(checked, passages, extractive)
     return Answer(question, text, citations, extractive.passages, False, extractive.rewritten_question,
                   extractive.confidence, extractive.filters, extractive.notes, generated=True,
-                  verified_sentences=len(checked.kept), dropped_sentences=len(checked.dropped))
+                  verified_sentences=len(checked.kept), dropped_sentences=len(checked.dropped), lang=lang)
 
 
 def _renumbered(checked: Verification, passages: list[Passage], extractive: Answer) -> tuple[str, list[Citation]]:
@@ -185,5 +185,5 @@ def _fallback(extractive: Answer, reason: str, lang: str) -> Answer:
     note = FALLBACK[reason]["id" if lang == "id" else "en"]
     answer = Answer(extractive.question, extractive.text, extractive.citations, extractive.passages,
                     extractive.abstained, extractive.rewritten_question, extractive.confidence, extractive.filters,
-                    [*extractive.notes, note], quoted_instead=reason)
+                    [*extractive.notes, note], quoted_instead=reason, lang=lang)
     return answer
