@@ -205,6 +205,26 @@ def test_distractors_are_retrieved_passages_that_are_neither_the_own_passage_nor
     assert distractors(questions, {"facqa-id": Index()}, limit=5, seed=0) == []
 
 
+def test_elsewhere_distractors_come_from_the_other_data_sets_index():
+    from training.answerability import distractors
+    from training.data import Example
+
+    class Index:
+        def __init__(self, text):
+            self.text = text
+
+        def retrieve(self, question, k):
+            return [passage("x", self.text)]
+
+    own = "Lavrov tiba di Pyongyang pada Rabu (18/10)."
+    by_set = {"facqa-id": Index("Lavrov tiba di Pyongyang pada Rabu (18/10) sore."),
+              "idkmrc": Index("Gunung Fuji adalah gunung tertinggi di Jepang.")}
+    questions = [Example("q1", "Kapan Lavrov tiba?", own, own.index("Rabu"), "Rabu (18/10)", "facqa-id")]
+    chosen = distractors(questions, by_set, limit=5, seed=0, elsewhere=True)
+    assert [(e.id, e.context, e.source) for e in chosen] == \
+        [("q1-elsewhere", "Gunung Fuji adalah gunung tertinggi di Jepang.", "facqa-id-elsewhere")]
+
+
 def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_them(tmp_path):
     from qa.settings import Settings
     from training.calibrate import weights_tag

@@ -59,7 +59,9 @@ def test_training_runs_on_a_few_examples_and_loading_checks_the_base(tmp_path):
         load_torch_reader(Settings.from_env(), out)
 
 
-INT8_SCORE_ERROR = 0.5  # span scores (start + end logits) differ by about 0.2 between int8 and fp32 here
+# int8 rounding moves span scores (start + end logits) by up to about 1.1 with the five-pass reader
+# (it reads the gold passage about 3 points less well than fp32: docs/evaluation.md)
+INT8_SCORE_ERROR = 1.5
 
 
 def test_the_onnx_reader_agrees_with_the_torch_model(real_settings):
@@ -68,9 +70,15 @@ def test_the_onnx_reader_agrees_with_the_torch_model(real_settings):
     passages = [(REPO / "seeds" / name).read_text()[:900] for name in
                 ("000_ca339fe098fdc454.txt", "004_d4cb343e0a788d8c.txt")]
     question = "Siapa yang menemani Kim Jong Un ke pameran pertahanan?"
-    onnx = load_reader(real_settings.with_(runtime="onnx", precision="int8")).read(question, passages, limit=3)
-    torch = load_reader(real_settings.with_(runtime="torch", precision="fp32")).read(question, passages, limit=3)
-    # Spans that fp32 scores (nearly) alike may come out in either order after int8 rounding.
-    near_best = {(s.passage_index, s.start, s.end) for s in torch if s.score >= torch[0].score - INT8_SCORE_ERROR}
-    assert (onnx[0].passage_index, onnx[0].start, onnx[0].end) in near_best
-    assert abs(onnx[0].score - torch[0].score) < INT8_SCORE_ERROR
+
+    def spans(runtime, precision):
+        read = load_reader(real_settings.with_(runtime=runtime, precision=precision)).read(question, passages, limit=3)
+        return [((s.passage_index, s.start, s.end), s.score) for s in read]
+
+    torch, exported, rounded = spans("torch", "fp32"), spans("onnx", "fp32"), spans("onnx", "int8")
+    # The export itself is exact; int8 may swap spans that fp32 scores close together.
+    assert [span for span, _ in exported] == [span for span, _ in torch]
+    assert all(abs(a - b) < 0.01 for (_, a), (_, b) in zip(exported, torch))
+    near_best = {span for span, score in torch if score >= torch[0][1] - INT8_SCORE_ERROR}
+    assert rounded[0][0] in near_best
+    assert abs(rounded[0][1] - torch[0][1]) < INT8_SCORE_ERROR

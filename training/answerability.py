@@ -2,6 +2,7 @@
 whether the passage answers the question (``qa/reader/answerability.py``).
 
     .venv/bin/python -m training.answerability [--data ../shared/data] [--facqa 1300] [--distractors 2000]
+        [--elsewhere 1000]
 
 Trained on every IDK-MRC `train` question (half unanswerable) and ``--facqa`` FacQA `train`
 questions (answerable), each read with its own passage, except the questions that
@@ -10,9 +11,10 @@ unanswerable questions were written against their passage (same topic, one fact 
 common case in use is another one, a question about something the articles never say. So
 ``--distractors`` answerable questions are also read with a *distractor*: the best passage their
 data set's index returns for them that is not their own and does not hold their answer, labelled
-unanswerable (the same is built from the `valid` questions to report on). Features are read
-with the configured runtime (ONNX Runtime int8 by default), the one `ask` uses, and cached in
-``.cache/answerability``. Then rerun `python -m training.calibrate`.
+unanswerable, and ``--elsewhere`` are read with the best passage of the *other* data set (news
+for Wikipedia questions and the reverse), unanswerable too (both kinds are built from the `valid`
+questions to report on). Features are read with the configured runtime (ONNX Runtime int8 by
+default), the one `ask` uses, and cached in ``.cache/answerability``. Then rerun `python -m training.calibrate`.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ REPO = Path(__file__).resolve().parent.parent
 HIDDEN, EPOCHS, WEIGHT_DECAY, DROPOUT = 64, 150, 0.01, 0.2
 DISTRACTORS = 2000  # train questions read with a distractor too (about a minute of retrieval and reading here)
 DISTRACTOR_DEPTH = 5  # retrieved passages searched for a distractor; the first that qualifies is taken
+ELSEWHERE_DISTRACTORS = 1000  # train questions also read with the other data set's best passage
+OTHER_SET = {"facqa-id": "idkmrc", "facqa-en": "idkmrc", "idkmrc": "facqa-id"}  # news <-> Wikipedia
 
 
 def question_features(reader, examples: list[Example]) -> np.ndarray:
@@ -54,28 +58,33 @@ def question_features(reader, examples: list[Example]) -> np.ndarray:
     return np.stack(rows)
 
 
-def distractors(examples: list[Example], by_set: dict, limit: int, seed: int) -> list[Example]:
+def distractors(examples: list[Example], by_set: dict, limit: int, seed: int,
+                elsewhere: bool = False) -> list[Example]:
     """Up to ``limit`` answerable ``examples`` paired with the best-retrieved passage of their data
-    set that is not (part of) their own and does not contain their answer: unanswerable."""
+    set that is not (part of) their own and does not contain their answer: unanswerable. With
+    ``elsewhere``, the best passage of the *other* data set (news for Wikipedia questions and the
+    reverse): a topic the articles never mention."""
     answerable = [e for e in examples if e.answer_start >= 0]
     random.Random(seed).shuffle(answerable)
+    kind = "elsewhere" if elsewhere else "distractor"
     out = []
     for ex in answerable[:limit]:
-        for passage in by_set[ex.source].retrieve(ex.question, k=DISTRACTOR_DEPTH):
+        searched = by_set[OTHER_SET[ex.source]] if elsewhere else by_set[ex.source]
+        for passage in searched.retrieve(ex.question, k=DISTRACTOR_DEPTH):
             if passage.text not in ex.context and fold(ex.answer_text) not in fold(passage.text):
-                out.append(Example(f"{ex.id}-distractor", ex.question, passage.text, -1, "", f"{ex.source}-distractor"))
+                out.append(Example(f"{ex.id}-{kind}", ex.question, passage.text, -1, "", f"{ex.source}-{kind}"))
                 break
     return out
 
 
 def cached_distractors(stem: Path, reader, examples: list[Example], by_set: dict, limit: int,
-                       seed: int) -> tuple[list[Example], np.ndarray]:
+                       seed: int, elsewhere: bool = False) -> tuple[list[Example], np.ndarray]:
     """``distractors`` of ``examples`` and their features, both kept under ``stem`` (retrieval is slow)."""
     listing = stem.with_suffix(".json")
     if listing.is_file():
         chosen = [Example(**e) for e in json.loads(listing.read_text())]
     else:
-        chosen = distractors(examples, by_set, limit, seed)
+        chosen = distractors(examples, by_set, limit, seed, elsewhere)
         listing.parent.mkdir(parents=True, exist_ok=True)
         listing.write_text(json.dumps([dataclasses.asdict(e) for e in chosen]))
     return chosen, cached(stem.with_suffix(".npy"), reader, chosen)
@@ -123,12 +132,13 @@ def report(probe: Answerability, x: np.ndarray, examples: list[Example]) -> dict
                       "roc_auc": round(roc_auc(scores[idk & answerable], scores[idk & ~answerable]), 4),
                       "margin_roc_auc": round(roc_auc(margin[idk & answerable], margin[idk & ~answerable]), 4)}}
     for source in ("idkmrc", "facqa-id", "facqa-en"):
-        distracted = sources == f"{source}-distractor"
-        if distracted.any():  # its questions read with a passage of another topic
-            out.setdefault(source, {})["distractor_roc_auc"] = round(
-                roc_auc(scores[(sources == source) & answerable], scores[distracted]), 4)
-            out[source]["margin_distractor_roc_auc"] = round(
-                roc_auc(margin[(sources == source) & answerable], margin[distracted]), 4)
+        for kind in ("distractor", "elsewhere"):  # its questions read with a passage of another topic
+            distracted = sources == f"{source}-{kind}"
+            if distracted.any():
+                out.setdefault(source, {})[f"{kind}_roc_auc"] = round(
+                    roc_auc(scores[(sources == source) & answerable], scores[distracted]), 4)
+                out[source][f"margin_{kind}_roc_auc"] = round(
+                    roc_auc(margin[(sources == source) & answerable], margin[distracted]), 4)
         kept = np.sort(scores[(sources == source) & answerable])
         threshold = kept[int(0.05 * len(kept))]
         out.setdefault(source, {})["unanswerable_below_its_5pct_answerable"] = \
@@ -142,6 +152,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--facqa", type=int, default=1300, help="FacQA train questions (answerable) to add")
     parser.add_argument("--distractors", type=int, default=DISTRACTORS,
                         help="answerable train questions also read with a distractor passage (0: none)")
+    parser.add_argument("--elsewhere", type=int, default=ELSEWHERE_DISTRACTORS,
+                        help="answerable train questions also read with the other data set's best passage (0: none)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--hidden", type=int, default=HIDDEN)
@@ -171,8 +183,15 @@ def read_features(args: argparse.Namespace, reader, tag: str):
         extra = cached_distractors(args.cache / f"train-distractors-{tag}-{args.distractors}-{args.seed}",
                                    reader, pool, by_set, args.distractors, args.seed)
         train, x_train = train + extra[0], np.concatenate([x_train, extra[1]])
-    extra = cached_distractors(args.cache / f"valid-distractors-{tag}", reader, valid, by_set, len(valid), args.seed)
-    return train, x_train, valid + extra[0], np.concatenate([x_valid, extra[1]])
+    if args.elsewhere:
+        extra = cached_distractors(args.cache / f"train-elsewhere-{tag}-{args.elsewhere}-{args.seed}",
+                                   reader, pool, by_set, args.elsewhere, args.seed + 1, elsewhere=True)
+        train, x_train = train + extra[0], np.concatenate([x_train, extra[1]])
+    for kind in ("distractors", "elsewhere"):
+        extra = cached_distractors(args.cache / f"valid-{kind}-{tag}", reader, valid, by_set, len(valid), args.seed,
+                                   elsewhere=kind == "elsewhere")
+        valid, x_valid = valid + extra[0], np.concatenate([x_valid, extra[1]])
+    return train, x_train, valid, x_valid
 
 
 def main() -> int:
@@ -197,7 +216,8 @@ def main() -> int:
     manifest["answerability"] = {
         "training": {"questions": {s: sum(e.source == s for e in train) for s in ("idkmrc", "facqa-id", "facqa-en")},
                      "unanswerable": sum(e.answer_start < 0 for e in train),
-                     "of_them_distractors": sum(e.source.endswith("-distractor") for e in train), "seed": args.seed,
+                     "of_them_distractors": sum(e.source.endswith("-distractor") for e in train),
+                     "of_them_elsewhere": sum(e.source.endswith("-elsewhere") for e in train), "seed": args.seed,
                      "hidden": args.hidden, "epochs": args.epochs, "weight_decay": WEIGHT_DECAY,
                      "dropout": args.dropout,
                      "features_read_with": f"{settings.runtime} {settings.precision}",

@@ -1,7 +1,10 @@
 """The reader alone on ``valid`` (given the gold passage): how often its best span is the answer,
 and how well its no-answer margin separates IDK-MRC's unanswerable questions (ROC AUC).
 
-    .venv/bin/python -m training.evaluate_reader [--weights qa/reader/weights] [--limit N]
+    .venv/bin/python -m training.evaluate_reader [--weights qa/reader/weights] [--limit N] [--as-configured]
+
+Reads with torch in fp32 (the trained model itself), or with ``--as-configured`` with the
+configured runtime and precision, as `ask` does (ONNX Runtime int8 by default).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 from qa.metrics import answer_hit, mean
 from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, load_torch_reader
 from qa.reader.reader import Reader, torch_logits
+from qa.reader.runtime import load_reader
 from qa.reader.windows import PairEncoder
 from qa.settings import Settings
 from training.data import load_examples
@@ -59,11 +63,17 @@ def main() -> int:
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--record", action="store_true", help="store the figures in the reader's manifest")
+    parser.add_argument("--as-configured", action="store_true",
+                        help="read with the configured runtime and precision (NEWSQA_RUNTIME, NEWSQA_PRECISION)")
     args = parser.parse_args()
-    from tokenizers import Tokenizer
+    settings = Settings.from_env()
+    if args.as_configured:
+        reader = load_reader(settings, args.weights, with_probe=False)
+    else:
+        from tokenizers import Tokenizer
 
-    model, folder = load_torch_reader(Settings.from_env(), args.weights)
-    reader = Reader(PairEncoder(Tokenizer.from_file(str(folder / "tokenizer.json"))), torch_logits(model))
+        model, folder = load_torch_reader(settings, args.weights)
+        reader = Reader(PairEncoder(Tokenizer.from_file(str(folder / "tokenizer.json"))), torch_logits(model))
     figures = evaluate(reader, load_examples(args.data, "valid"), args.limit)
     print(json.dumps(figures, indent=1))
     if args.record:

