@@ -45,6 +45,9 @@ class Settings:
     # (sentence-transformers), in int8 (dynamic quantisation) or fp32. An index remembers which.
     runtime: Literal["onnx", "torch"] = "onnx"
     precision: Literal["int8", "fp32"] = "int8"
+    # The reader's precision on ONNX Runtime; "" = as ``precision``. The shipped probe and refusal
+    # were fitted on int8 features; fp32 reads better but slower (docs/evaluation.md).
+    reader_precision: Literal["", "int8", "fp32"] = ""
     batch_size: int = 32
     # Processes that embed during bulk indexing (each loads its own model copy); 1 = this process.
     embed_workers: int = 1
@@ -109,6 +112,10 @@ class Settings:
     def store_url(self) -> str | None:
         """The PostgreSQL connection URL when ``store`` names one, else None (embedded index)."""
         return self.store if self.store.startswith(("postgresql://", "postgres://")) else None
+
+    @property
+    def resolved_reader_precision(self) -> str:
+        return self.reader_precision or self.precision
 
     @property
     def resolved_feedback_file(self) -> Path:

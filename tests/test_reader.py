@@ -238,6 +238,8 @@ def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_
     assert len({without_probe, with_probe, weights_tag(tmp_path, settings)}) == 3
     assert without_probe.endswith("-none-onnx-int8")
     assert weights_tag(tmp_path, settings.with_(runtime="torch", precision="fp32")).endswith("-torch-fp32")
+    assert weights_tag(tmp_path, settings.with_(reader_precision="fp32")).endswith("-onnx-int8-reader-fp32")
+    assert weights_tag(tmp_path, settings.with_(reader_precision="int8")).endswith("-onnx-int8")
 
 
 def test_the_probe_breaks_ties_between_passages_that_read_and_rank_alike():

@@ -34,7 +34,7 @@ from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
 from qa.reader.runtime import load_reader
 from qa.settings import Settings
 from qa.text.normalize import fold
-from training.calibrate import calibration_sample, indexes
+from training.calibrate import calibration_sample, indexes, runtime_tag
 from training.data import Example, load_examples
 from training.evaluate_reader import roc_auc
 
@@ -200,7 +200,7 @@ def main() -> int:
     settings = Settings.from_env()
     reader = load_reader(settings, args.weights, with_probe=False)
     reader_sha256 = file_sha256(args.weights / WEIGHTS_FILE)
-    tag = f"{reader_sha256[:12]}-{settings.runtime}-{settings.precision}"
+    tag = "-".join([reader_sha256[:12], *runtime_tag(settings)])
     was_cached = any(args.cache.glob(f"*-{tag}*.npy"))
     train, x_train, valid, x_valid = read_features(args, reader, tag)
     read_s = time.perf_counter() - started
@@ -220,7 +220,7 @@ def main() -> int:
                      "of_them_elsewhere": sum(e.source.endswith("-elsewhere") for e in train), "seed": args.seed,
                      "hidden": args.hidden, "epochs": args.epochs, "weight_decay": WEIGHT_DECAY,
                      "dropout": args.dropout,
-                     "features_read_with": f"{settings.runtime} {settings.precision}",
+                     "features_read_with": " ".join(runtime_tag(settings)),
                      "wall_s": round(time.perf_counter() - started, 1), "reading_s": round(read_s, 1),
                      "features_from_cache": was_cached},
         "reader_sha256": reader_sha256, "gold_passage_valid": figures,

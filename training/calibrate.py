@@ -105,7 +105,13 @@ def weights_tag(weights: Path, settings: Settings) -> str:
     and the runtime and precision that run them."""
     files = [weights / WEIGHTS_FILE, weights / ANSWERABILITY_FILE]
     digests = [file_sha256(f)[:12] if f.is_file() else "none" for f in files]
-    return "-".join([*digests, settings.runtime, settings.precision])
+    return "-".join([*digests, *runtime_tag(settings)])
+
+
+def runtime_tag(settings: Settings) -> list[str]:
+    """What runs the encoder and the reader: the runtime, the precision, and the reader's own when it differs."""
+    reader = settings.resolved_reader_precision
+    return [settings.runtime, settings.precision] + ([f"reader-{reader}"] if reader != settings.precision else [])
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> tuple[np.ndarray, float]:

@@ -30,7 +30,8 @@ _LOCK = threading.Lock()
 
 def load_reader(settings: Settings, weights_dir: Path = WEIGHTS_DIR, with_probe: bool = True) -> Reader:
     """The reader, with its answerability probe unless ``with_probe`` is false (to train one)."""
-    key = (str(settings.model_cache_dir), settings.runtime, settings.precision, str(weights_dir), with_probe)
+    key = (str(settings.model_cache_dir), settings.runtime, settings.resolved_reader_precision, str(weights_dir),
+           with_probe)
     with _LOCK:
         if key not in _LOADED:
             _LOADED[key] = _load(settings, Path(weights_dir), with_probe)
@@ -72,7 +73,8 @@ def _load(settings: Settings, weights_dir: Path, with_probe: bool) -> Reader:
     if settings.runtime == "torch":
         model, _ = load_torch_reader(settings, weights_dir)
         return Reader(encoder, torch_logits(model), probe)
-    target = folder.parent / f"reader-{reader_sha256[:16]}-v{EXPORT_VERSION}" / f"model-{settings.precision}.onnx"
+    precision = settings.resolved_reader_precision
+    target = folder.parent / f"reader-{reader_sha256[:16]}-v{EXPORT_VERSION}" / f"model-{precision}.onnx"
     with mapped():
         if not target.is_file():
             _export(settings, weights_dir, target)
@@ -98,7 +100,7 @@ def _export(settings: Settings, weights_dir: Path, target: Path) -> None:
             return out.start_logits, out.end_logits, out.hidden_states[-1], out.hidden_states[MIDDLE_LAYER]
 
     export_encoder(Logits(model), target, ["start_logits", "end_logits", "last_hidden", "middle_hidden"],
-                   settings.precision)
+                   settings.resolved_reader_precision)
 
 
 def _onnx_logits(sess):
