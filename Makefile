@@ -66,7 +66,7 @@ bench: setup model
 # (train splits; valid for the threshold and the report). About two hours on this 2-core CPU. The
 # reader is five passes: one from the base model, then four more, each from the last one's weights
 # at half the learning rate, on FacQA train again and a fresh draw of IDK-MRC train questions
-# (docs/evaluation.md: each pass so far raised every dev-set figure).
+# (docs/evaluation.md: each pass so far raised the mean reading figure on the dev sets).
 READER_MORE = --init qa/reader/weights --lr 5e-5 --examples facqa-id=2495,facqa-en=300
 
 reader: setup model
