@@ -34,7 +34,7 @@ from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
 from qa.reader.runtime import load_reader
 from qa.settings import Settings
 from qa.text.normalize import fold
-from training.calibrate import calibration_sample, indexes, runtime_tag
+from training.calibrate import ELSEWHERE, calibration_sample, indexes, runtime_tag
 from training.data import Example, load_examples
 from training.evaluate_reader import roc_auc
 
@@ -44,7 +44,7 @@ HIDDEN, EPOCHS, WEIGHT_DECAY, DROPOUT = 64, 150, 0.01, 0.2
 DISTRACTORS = 2000  # train questions read with a distractor too (about a minute of retrieval and reading here)
 DISTRACTOR_DEPTH = 5  # retrieved passages searched for a distractor; the first that qualifies is taken
 ELSEWHERE_DISTRACTORS = 1000  # train questions also read with the other data set's best passage
-OTHER_SET = {"facqa-id": "idkmrc", "facqa-en": "idkmrc", "idkmrc": "facqa-id"}  # news <-> Wikipedia
+OTHER_SET = ELSEWHERE | {"facqa-en": ELSEWHERE["facqa-id"]}  # news <-> Wikipedia, English questions too
 
 
 def question_features(reader, examples: list[Example]) -> np.ndarray:
@@ -187,11 +187,10 @@ def read_features(args: argparse.Namespace, reader, tag: str):
         extra = cached_distractors(args.cache / f"train-elsewhere-{tag}-{args.elsewhere}-{args.seed}",
                                    reader, pool, by_set, args.elsewhere, args.seed + 1, elsewhere=True)
         train, x_train = train + extra[0], np.concatenate([x_train, extra[1]])
-    for kind in ("distractors", "elsewhere"):
-        extra = cached_distractors(args.cache / f"valid-{kind}-{tag}", reader, valid, by_set, len(valid), args.seed,
-                                   elsewhere=kind == "elsewhere")
-        valid, x_valid = valid + extra[0], np.concatenate([x_valid, extra[1]])
-    return train, x_train, valid, x_valid
+    reported = [cached_distractors(args.cache / f"valid-{kind}-{tag}", reader, valid, by_set, len(valid), args.seed,
+                                   elsewhere=kind == "elsewhere") for kind in ("distractors", "elsewhere")]
+    return (train, x_train, valid + [e for chosen, _ in reported for e in chosen],
+            np.concatenate([x_valid, *(rows for _, rows in reported)]))
 
 
 def main() -> int:

@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from qa.metrics import answer_hit, mean
-from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, load_torch_reader
-from qa.reader.reader import Reader, torch_logits
+from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR
+from qa.reader.reader import Reader
 from qa.reader.runtime import load_reader
-from qa.reader.windows import PairEncoder
 from qa.settings import Settings
 from training.data import load_examples
 
@@ -64,16 +63,12 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--record", action="store_true", help="store the figures in the reader's manifest")
     parser.add_argument("--as-configured", action="store_true",
-                        help="read with the configured runtime and precision (NEWSQA_RUNTIME, NEWSQA_PRECISION)")
+                        help="read as configured (NEWSQA_RUNTIME, NEWSQA_PRECISION, NEWSQA_READER_PRECISION)")
     args = parser.parse_args()
     settings = Settings.from_env()
-    if args.as_configured:
-        reader = load_reader(settings, args.weights, with_probe=False)
-    else:
-        from tokenizers import Tokenizer
-
-        model, folder = load_torch_reader(settings, args.weights)
-        reader = Reader(PairEncoder(Tokenizer.from_file(str(folder / "tokenizer.json"))), torch_logits(model))
+    if not args.as_configured:  # the trained model itself
+        settings = settings.with_(runtime="torch", precision="fp32")
+    reader = load_reader(settings, args.weights, with_probe=False)
     figures = evaluate(reader, load_examples(args.data, "valid"), args.limit)
     print(json.dumps(figures, indent=1))
     if args.record:

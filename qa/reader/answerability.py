@@ -1,9 +1,10 @@
 """Whether a passage answers the question: a small MLP over the reader's own hidden states,
 trained on IDK-MRC `train` (answerable and unanswerable questions) and FacQA `train`
 (``python -m training.answerability``), including questions read with a passage of another
-topic. It separates IDK-MRC's unanswerable questions at ROC AUC 0.79 on the gold passage, where
-the reader's own no-answer margin reaches 0.62; the calibrated refusal reads it, and it helps
-rank spans across passages (docs/evaluation.md).
+topic or from the other data set. With the five-pass reader it separates IDK-MRC's unanswerable
+questions about as well as the reader's own no-answer margin (ROC AUC 0.88 on the gold passage),
+and a Wikipedia question read with a news passage far better (0.93 against 0.63;
+docs/evaluation.md); the calibrated refusal reads it, and it helps rank spans across passages.
 
 Per window (the one holding the reader's best span): the ``<s>`` state of the last layer and of
 layer ``MIDDLE_LAYER``, the mean last-layer state of the question's and of the passage's tokens,
