@@ -10,6 +10,7 @@ import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers
 
 from qa.answer import NOT_FOUND, Reading, Refusal, compose_answer
+from qa.answer.reading import NO_SPAN, refusal_features
 from qa.hashing import file_sha256
 from qa.question import analyse_question
 from qa.reader.answerability import MIDDLE_LAYER, Answerability
@@ -272,3 +273,20 @@ def test_questions_asked_elsewhere_are_unanswerable_and_only_report_what_they_ca
     assert 1 / (1 + np.exp(-0.3)) < threshold < 1 / (1 + np.exp(-0.7))  # no answerable question refused
     assert report["facqa-id-elsewhere"] == {"unanswerable_refused": 0.5}
     assert report["idkmrc"]["unanswerable_refused"] == 1.0 and report["idkmrc"]["answerable_refused"] == 0.0
+
+
+def test_refusal_reads_the_probe_of_every_window_not_only_the_highest_scored_span():
+    first = "Lavrov tiba di Pyongyang pada Rabu (18/10/2023)."
+    second = "Lavrov tiba di Tokyo pada Senin (16/10/2023)."
+    hits = Hits([passage("a", first, score=0.9), passage("b", second, score=0.5)])
+    spans = [Span(0, 0, 6, 9.0, 1.0, answerable=-2.0), Span(1, 0, 6, 7.0, 4.0, answerable=3.0)]
+    info = analyse_question("Which day did Lavrov arrive?")
+    values = refusal_features(info, spans, hits, ("margin", "answerable", "answerable_max"))
+    assert values["margin"] == 8.0 and values["answerable"] == -2.0  # the span the reader scores highest
+    assert values["answerable_max"] == 3.0  # the window the probe finds most answerable, whichever it is
+    assert values["chosen_answerable"] == -2.0  # the span shown: retrieval ranks passage "a" far higher
+    empty = refusal_features(info, [], Hits([]), ("answerable_max",))
+    assert empty["answerable_max"] == empty["margin"] == NO_SPAN and empty["top_score"] == 0.0
+    refusal = Refusal((1.0,), 0.0, 0.5, ("answerable_max",))
+    answer = compose_answer("Which day did Lavrov arrive?", info, hits, reading=Reading(spans, refusal))
+    assert not answer.abstained and answer.confidence == pytest.approx(1 / (1 + np.exp(-3.0)), abs=1e-4)

@@ -71,6 +71,11 @@ def main() -> int:
             hits.setdefault(r["set"], []).append(answer_hit(best["sentence"], r["answers"]) if best else 0.0)
         figures = " | ".join(f"{mean(hits[k]):.3f}" for k in sorted(hits))
         print(f"| {key} + {weight:g} x retrieval + {probe:g} x answerable | {figures} |")
+    ceiling = {}  # the best any rule could do: some span's sentence holds the answer
+    for r in rows:
+        ceiling.setdefault(r["set"], []).append(max((answer_hit(s["sentence"], r["answers"]) for s in r["spans"]),
+                                                    default=0.0))
+    print("| any span read (ceiling) | " + " | ".join(f"{mean(ceiling[k]):.3f}" for k in sorted(ceiling)) + " |")
     return 0
 
 

@@ -70,7 +70,7 @@ def _from_rules(question: str, info: QuestionInfo, hits: Hits, params: AnswerPar
 
 def _from_reading(question: str, info: QuestionInfo, hits: Hits, params: AnswerParams, reading: Reading,
                   rewritten: str, lang: str) -> Answer:
-    features = refusal_features(info, reading.spans, hits, reading.refusal.features)
+    features = refusal_features(info, reading.spans, hits, reading.refusal.features, params)
     confidence = reading.refusal.probability(features) if hits.passages else 0.0
     ranked = read_candidates(info, reading.spans, hits, params)
     if confidence < reading.refusal.threshold or not ranked:

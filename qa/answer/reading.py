@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 from qa.answer.candidates import Candidate
-from qa.answer.params import AnswerParams
+from qa.answer.params import DEFAULT_PARAMS, AnswerParams
 from qa.question import QuestionInfo
 from qa.text.entities import answer_spans
 from qa.text.matching import mentioned_terms
@@ -39,21 +39,28 @@ class Refusal:
         return cls(tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), tuple(data["features"]))
 
 
-FEATURES = ("margin", "top_score", "answerable", "coverage", "type_match")
+FEATURES = ("margin", "top_score", "answerable", "answerable_max", "chosen_answerable", "chosen_margin",
+            "coverage", "type_match")
+NO_SPAN = -20.0  # a feature's value when the reader found no span at all
 
 
-def refusal_features(info: QuestionInfo, spans: list, hits: Hits,
-                     names: tuple[str, ...] = FEATURES) -> dict[str, float]:
+def refusal_features(info: QuestionInfo, spans: list, hits: Hits, names: tuple[str, ...] = FEATURES,
+                     params: AnswerParams = DEFAULT_PARAMS) -> dict[str, float]:
     """The features ``names`` that the refusal score may look at (the calibration chooses which
-    and their weights): the reader's best margin over "no answer", the top retrieval score, the
-    answerability probe's logit for the best span's window, how
+    and their weights): the reader's margin over "no answer" and the answerability probe's logit
+    for the span with the highest reader score, the probe's highest logit over every window read,
+    the same two for the span the answer shows (``span_rank``'s best), the top retrieval score, how
     much of the question the sentence holding the best span mentions (as written, translated or
     inflected), and whether the span is of the asked type (a date for "when", a figure for "how
     many"; 0 for other questions). Only the features asked for are computed: at question time,
     those of the calibrated score."""
-    values = {"margin": spans[0].margin if spans else -20.0,
+    chosen = max(spans, key=lambda span: span_rank(span, hits, params)) if spans else None
+    values = {"margin": spans[0].margin if spans else NO_SPAN,
               "top_score": hits.passages[0].score if hits.passages else 0.0,
-              "answerable": spans[0].answerable if spans else -20.0}
+              "answerable": spans[0].answerable if spans else NO_SPAN,
+              "answerable_max": max((span.answerable for span in spans), default=NO_SPAN),
+              "chosen_answerable": chosen.answerable if chosen else NO_SPAN,
+              "chosen_margin": chosen.margin if chosen else NO_SPAN}
     if not {"coverage", "type_match"} & set(names):
         return values
     values.update(coverage=0.0, type_match=0.0)
