@@ -145,6 +145,23 @@ def test_when_questions_get_a_timeline_of_the_read_sentences():
     assert len(lines) == 2 and lines[0].startswith("- October 2023:") and lines[1].startswith("- July 2025:")
 
 
+def test_a_timeline_keeps_the_best_span_however_loosely_dated_and_labels_it_with_its_own_year():
+    best = "Domba kloning Dolly lahir pada 1996 di Skotlandia."
+    others = [f"Anak kuda nil lahir di Ragunan pada Rabu (3/{month}/2005) pagi." for month in range(1, 6)]
+    dated = Passage(doc_id="a", start=0, end=len(best), text=best, score=0.9, date="2005-09-08")
+    hits = Hits([dated, *(passage(f"o{i}", t) for i, t in enumerate(others))])
+    spans = [Span(0, best.index("1996"), best.index(" di Skotlandia"), 9.0, 0.0)]
+    spans += [Span(i + 1, t.index("Rabu"), t.index(" pagi"), 8.0 - i, 0.0) for i, t in enumerate(others)]
+    question = "When was Dolly born?"
+    answer = compose_answer(question, analyse_question(question), hits,
+                            reading=Reading(spans, Refusal((1.0,), 0.0, 0.5)))
+    lines = answer.text.splitlines()
+    # Only a year, and five precisely dated sentences outrank it in time order: it still leads
+    # the answer's occurrences (at most four), under the year it states, not the article's date.
+    assert len(lines) == 4 and sum(line.startswith("- 1996: Domba kloning Dolly") for line in lines) == 1
+    assert not any("(3/5/2005)" in line for line in lines)  # the weakest dated sentence made room
+
+
 def test_the_calibrated_threshold_refuses_at_most_the_allowed_share_of_answerable_questions():
     scores = [i / 100 for i in range(100)]  # 100 answerable questions
     threshold = highest_threshold(scores, 0.05)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from qa.answer.candidates import Candidate
 from qa.answer.params import AnswerParams
 from qa.question import QuestionInfo
-from qa.text.dates import date_key, date_specificity, latest_date_mentioned, month_label, named_days
+from qa.text.dates import date_key, date_specificity, latest_date_mentioned, month_label, named_days, stated_year
 from qa.types import Hits, Passage
 
 
@@ -54,15 +54,20 @@ def when_occurrences(info: QuestionInfo, ranked: list[Candidate], hits: Hits,
 def timeline(ranked: list[Candidate], hits: Hits, params: AnswerParams) -> list[Occurrence]:
     # (day, month) -> the date some retrieved article gives it: read once for every sentence
     elsewhere = {d: key for days in hits.article_days.values() for d, key in days.items() if isinstance(d, tuple)}
+    # The best sentence is the answer and always stands, however loosely it dates it ("pada
+    # 1996"); the others join only when they date something precisely.
+    shown = [c for i, c in enumerate(ranked)
+             if c.spans and (i == 0 or date_specificity(c.text) >= params.min_date_specificity)]
     dated = [_resolve(c, hits.passages[c.passage_index], hits.article_dates, hits.article_days, elsewhere)
-             for c in ranked if c.spans and date_specificity(c.text) >= params.min_date_specificity]
+             for c in shown]
     _inherit(dated)
     groups: dict[str, Occurrence] = {}
     for item in dated:
         month = item.key[:7] if item.key else f"?{id(item)}"
         groups.setdefault(month, Occurrence(item.key, item.after, [])).members.append(item)
-    ordered = sorted(groups.values(), key=lambda o: (o.key == "", o.key, -o.members[0].candidate.score))
-    return ordered[: params.max_occurrences]
+    # The best-scored occurrences (the answer's first among them), then shown in time order.
+    kept = sorted(groups.values(), key=lambda o: -max(m.candidate.score for m in o.members))
+    return sorted(kept[: params.max_occurrences], key=lambda o: (o.key == "", o.key, -o.members[0].candidate.score))
 
 
 def _resolve(candidate: Candidate, passage: Passage, article_dates: dict[str, str],
@@ -89,6 +94,8 @@ def _resolve(candidate: Candidate, passage: Passage, article_dates: dict[str, st
         item.key = elsewhere[day_month]
     elif explicit:
         item.key = explicit
+    elif year_stated := stated_year(text):  # "pada 1996": the year it states, not the article's
+        item.key = year_stated
     elif passage.date:
         item.key = passage.date
     elif len(latest) >= 7:

@@ -167,6 +167,12 @@ def _period(key: str) -> tuple[str, str]:
     return f"{year}-01-01", f"{year}-12-31"
 
 
+def stated_year(text: str) -> str:
+    """The first year ``text`` states ("pada 1996" -> "1996"), or ''."""
+    found = _YEAR.search(text)
+    return found.group(1) if found else ""
+
+
 def is_year(token: str) -> bool:
     return bool(re.fullmatch(r"(?:19|20)\d{2}", token))
 
