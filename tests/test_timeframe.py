@@ -19,6 +19,10 @@ REFERENCE = dt.date(2024, 6, 30)
     ("Apa yang terjadi pada 19 Oktober 2023?", "id", "2023-10-19", "2023-10-19"),
     ("Berapa kontainer yang dikirim pada 2023?", "id", "2023-01-01", "2023-12-31"),
     ("What happened between July and October 2023?", "en", "2023-07-01", "2023-10-31"),
+    ("Who organised the fair on 19-23 October 2023?", "en", "2023-10-19", "2023-10-23"),
+    ("What happened between 19 and 23 October 2023?", "en", "2023-10-19", "2023-10-23"),
+    ("Siapa penyelenggara pameran 19-23 Oktober 2023?", "id", "2023-10-19", "2023-10-23"),
+    ("Apa yang terjadi antara 19 hingga 23 Oktober 2023?", "id", "2023-10-19", "2023-10-23"),
     ("Apa yang terjadi antara Juli dan Oktober 2023?", "id", "2023-07-01", "2023-10-31"),
     ("What happened between November and February 2024?", "en", "2023-11-01", "2024-02-29"),
     ("Apa yang terjadi dari Juli hingga September 2023?", "id", "2023-07-01", "2023-09-30"),
@@ -140,3 +144,6 @@ def test_periods_an_article_mentions():
 
     assert mentioned_periods("Pada 19 Oktober 2023 ia tiba; KTT Juni 2024; sejak 2004. Rabu (18/10).") == [
         ("2004-01-01", "2004-12-31"), ("2023-10-19", "2023-10-19"), ("2024-06-01", "2024-06-30")]
+    # A range of days is the whole range, not its last day; a score is not a range.
+    assert mentioned_periods("Pameran digelar 19-23 Oktober 2023; skor 30-2 Juni 2003.") == [
+        ("2003-06-02", "2003-06-02"), ("2023-10-19", "2023-10-23")]

@@ -50,6 +50,9 @@ _MONTH_YEAR = re.compile(rf"\b({MONTH_WORDS})\b\.?\s+((?:19|20)\d{{2}})", re.I)
 _DAY = re.compile(rf"\b({DAY_WORDS})\b", re.I)
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})/(\d{{1,2}})\b|\b(\d{{1,2}})\s+({MONTH_WORDS})\b", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+_RANGE_JOINS = "|".join(sorted({re.escape(w) for lang in LANGUAGES.values() for w in lang.TIME_RANGE_JOIN},
+                               key=len, reverse=True))
+_FIRST_OF_RANGE = re.compile(rf"\b(\d{{1,2}})\s*(?:{_RANGE_JOINS})\s*$", re.I)  # "19-" of "19-23 Oktober 2005"
 
 
 def find_date(text: str) -> str:
@@ -140,12 +143,14 @@ def mentioned_periods(text: str, limit: int = 200) -> list[tuple[str, str]]:
     for year in _YEAR.finditer(text):  # every stated date holds a year: look around each one only
         at = max(0, year.start() - 25)
         window, offset = text[at: year.end() + 6], year.start() - at
-        key = next((k for pattern in FULL_DATE_PATTERNS for m in pattern.finditer(window)
-                    if m.start("y") == offset and (k := _iso(m))), "")
-        if not key:
-            month = next((m for m in _MONTH_YEAR.finditer(window) if m.start(2) == offset), None)
-            key = f"{year[1]}-{MONTHS[month[1].lower()]:02d}" if month else year[1]
-        periods.add(_period(key))
+        found = next(((m, k) for pattern in FULL_DATE_PATTERNS for m in pattern.finditer(window)
+                      if m.start("y") == offset and (k := _iso(m))), None)
+        if found:
+            match, key = found
+            periods.add((_first_of_range(text[:at + match.start()], key), key))
+            continue
+        month = next((m for m in _MONTH_YEAR.finditer(window) if m.start(2) == offset), None)
+        periods.add(_period(f"{year[1]}-{MONTHS[month[1].lower()]:02d}" if month else year[1]))
     merged: list[list[str]] = []
     for start, end in sorted(periods):
         if merged and start <= merged[-1][1]:
@@ -153,6 +158,14 @@ def mentioned_periods(text: str, limit: int = 200) -> list[tuple[str, str]]:
         else:
             merged.append([start, end])
     return [(a, b) for a, b in merged[:limit]]
+
+
+def _first_of_range(before: str, key: str) -> str:
+    """The range's first day when the date ``key`` ends one ("19-23 Oktober 2005"), else ``key``."""
+    match = _FIRST_OF_RANGE.search(before)
+    if match and 1 <= int(match.group(1)) < int(key[8:]):
+        return f"{key[:8]}{int(match.group(1)):02d}"
+    return key
 
 
 def _period(key: str) -> tuple[str, str]:

@@ -25,6 +25,8 @@ _WRITTEN_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}\b")
 _MONTH = re.compile(rf"\b(?:{MONTH_WORDS})\b", re.I)
 _EARLIEST_YEAR = 1900  # years before this are numbers, not dates, in news questions
+# "19-23 October 2005", "between 19 and 23 October": the first day, a joining word, a day and month
+_DAY_RANGE = re.compile(rf"\b(\d{{1,2}})\s*(-|–|[^\W\d_]+)\s*(\d{{1,2}}\s+(?:{MONTH_WORDS})\b\.?(?:\s+\d{{4}})?)", re.I)
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,28 @@ def find_timeframe(question: str, lang: str, reference: dt.date) -> TimeFrame | 
     """The article dates ``question`` limits itself to, or None when it names no time."""
     languages = [lang] if lang in LANGUAGES else list(LANGUAGES)
     for language in languages:
+        days = _day_range(question, language, reference)
+        if days is not None:
+            return days
         spans = _spans(question, language, reference)
         if spans:
             return _frame(question, spans, LANGUAGES[language])
+    return None
+
+
+def _day_range(question: str, lang: str, reference: dt.date) -> TimeFrame | None:
+    """Days of one month written as a range, which dateparser reads as only the first day
+    ("19-23 October 2005") or only the last ("between 19 and 23 October 2005")."""
+    words = LANGUAGES[lang]
+    bounds = words.TIME_SINCE | words.TIME_AFTER | words.TIME_BEFORE | words.TIME_UNTIL
+    for match in _DAY_RANGE.finditer(question):
+        if (match.group(2).lower() not in words.TIME_RANGE_JOIN
+                or _ends_with(question[: match.start()].lower().rstrip(), bounds)):  # "since 19-23 October": open
+            continue
+        last = _span(match.group(3), match.start(3), lang, reference)
+        first_day = int(match.group(1))
+        if last is not None and last.first == last.last and 1 <= first_day < last.first.day:
+            return TimeFrame(last.first.replace(day=first_day).isoformat(), last.last.isoformat(), match.group())
     return None
 
 
