@@ -118,6 +118,29 @@ def test_a_timeline_sentence_takes_the_date_its_article_gives_that_day():
     assert occurrence.key == "2023-10-19" and not occurrence.after
 
 
+def test_a_sentence_naming_a_weekday_is_dated_in_its_article_not_by_another_year_it_mentions():
+    from qa.answer.candidates import Candidate
+    from qa.answer.params import DEFAULT_PARAMS
+    from qa.answer.timeline import timeline
+    from qa.types import Hits, Passage
+
+    text = "Kunjungan Lavrov pada hari Rabu, yang pertama sejak tahun 2018, membuka jalan bagi Putin."
+    dated = Passage("a", 0, len(text), text, 1.0, date="2023-10-18")
+    undated = Passage("b", 0, len(text), text, 1.0)
+    tied = "Lavrov tiba di Pyongyang pada Rabu (18/10/2023)."
+    for passage, also in ((dated, []), (undated, [Passage("c", 0, len(tied), tied, 1.0)])):
+        candidates = [Candidate(0, 0, len(text), text, 2.0, spans=[(0, 22)], key_hits=1)]
+        candidates += [Candidate(1, 0, len(tied), tied, 1.0, spans=[(0, 6)], key_hits=1) for _ in also]
+        [occurrence] = timeline(candidates, Hits([passage, *also]), DEFAULT_PARAMS)
+        assert occurrence.key == "2023-10-18", passage  # not "2018", the visit before this one
+    # another Thursday is another day: the sentence keeps the year it states
+    ended = "Kejurnas yang berakhir hari Kamis (25/8) itu menjelang SEA Games 2005."
+    other = "Direktur Telkom dalam siaran pers, Kamis (22/12/2005), mengatakan satelit siap."
+    candidates = [Candidate(i, 0, len(t), t, 2.0 - i, spans=[(0, 8)], key_hits=1) for i, t in enumerate((ended, other))]
+    hits = Hits([Passage("d", 0, len(ended), ended, 1.0), Passage("e", 0, len(other), other, 1.0)])
+    assert [o.key for o in timeline(candidates, hits, DEFAULT_PARAMS)] == ["2005", "2005-12-22"]
+
+
 def test_an_article_that_mentions_the_time_is_found_though_its_date_says_otherwise(fake_assistant):
     from qa import Document
 

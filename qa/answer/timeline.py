@@ -25,6 +25,7 @@ class Dated:
     candidate: Candidate
     key: str = ""  # YYYY-MM-DD, YYYY-MM, or "" when unknown
     after: bool = False  # key is a lower bound ("after June 2024")
+    guessed: bool = False  # key is only a year the sentence mentions beside the day it names
     days: set = field(default_factory=set)  # weekday names and (day, month) pairs it names
 
 
@@ -88,14 +89,19 @@ def _resolve(candidate: Candidate, passage: Passage, article_dates: dict[str, st
     latest = latest_date_mentioned(passage.text) if latest is None else latest
     year = (passage.date or "")[:4] or (latest[:4] if len(latest) >= 7 else "")
     day_month = next((d for d in item.days if isinstance(d, tuple)), None)
+    weekday = any(isinstance(d, str) for d in item.days)  # "pada hari Rabu"
     if day_month and year:
         item.key = f"{year}-{day_month[1]:02d}-{day_month[0]:02d}"
     elif day_month in elsewhere:  # another retrieved article dates the same calendar day
         item.key = elsewhere[day_month]
     elif explicit:
         item.key = explicit
-    elif year_stated := stated_year(text):  # "pada 1996": the year it states, not the article's
-        item.key = year_stated
+    # "pada hari Rabu, yang pertama sejak tahun 2018": a day of the article's own week, whatever
+    # year it mentions besides; "pada 1996": the year it states, not the article's
+    elif weekday and passage.date:
+        item.key = passage.date
+    elif year_stated := stated_year(text):
+        item.key, item.guessed = year_stated, weekday
     elif passage.date:
         item.key = passage.date
     elif len(latest) >= 7:
@@ -104,11 +110,21 @@ def _resolve(candidate: Candidate, passage: Passage, article_dates: dict[str, st
 
 
 def _inherit(dated: list[Dated]) -> None:
-    """Undated or only bounded sentences take the date of a dated one naming the same day."""
+    """Undated, only bounded or guessed sentences take the date of one dated by itself or its
+    article that names the same day (never of one that took its date so: "Kamis" would chain
+    unrelated days)."""
+    sources = [item for item in dated if item.key and not item.after and not item.guessed]
     for item in dated:
-        if item.key and not item.after:
+        if item.key and not item.after and not item.guessed:
             continue
-        for other in dated:
-            if other is not item and other.key and not other.after and item.days & other.days:
-                item.key, item.after = other.key, False
-                break
+        source = next((other for other in sources if _same_day(item, other)), None)
+        if source is not None:
+            item.key, item.after, item.guessed = source.key, False, False
+
+
+def _same_day(one: Dated, other: Dated) -> bool:
+    """Both name the same day: "Rabu" and "Rabu (18/10)", but not "Kamis (25/8)" and "Kamis (22/12)"."""
+    calendar = [{d for d in x.days if isinstance(d, tuple)} for x in (one, other)]
+    if all(calendar):
+        return bool(calendar[0] & calendar[1])
+    return bool(one.days & other.days)
