@@ -28,6 +28,15 @@ class Dated:
     guessed: bool = False  # key is only a year the sentence mentions beside the day it names
     days: set = field(default_factory=set)  # weekday names and (day, month) pairs it names
 
+    @property
+    def settled(self) -> bool:
+        """Dated by its own words or its article: a date others naming its day may take."""
+        return bool(self.key) and not self.after and not self.guessed
+
+    @property
+    def calendar_days(self) -> set:
+        return {d for d in self.days if isinstance(d, tuple)}
+
 
 @dataclass
 class Occurrence:
@@ -89,7 +98,7 @@ def _resolve(candidate: Candidate, passage: Passage, article_dates: dict[str, st
     latest = latest_date_mentioned(passage.text) if latest is None else latest
     year = (passage.date or "")[:4] or (latest[:4] if len(latest) >= 7 else "")
     day_month = next((d for d in item.days if isinstance(d, tuple)), None)
-    weekday = any(isinstance(d, str) for d in item.days)  # "pada hari Rabu"
+    weekday = bool(item.days - item.calendar_days)  # "pada hari Rabu"
     if day_month and year:
         item.key = f"{year}-{day_month[1]:02d}-{day_month[0]:02d}"
     elif day_month in elsewhere:  # another retrieved article dates the same calendar day
@@ -113,9 +122,9 @@ def _inherit(dated: list[Dated]) -> None:
     """Undated, only bounded or guessed sentences take the date of one dated by itself or its
     article that names the same day (never of one that took its date so: "Kamis" would chain
     unrelated days)."""
-    sources = [item for item in dated if item.key and not item.after and not item.guessed]
+    sources = [item for item in dated if item.settled]
     for item in dated:
-        if item.key and not item.after and not item.guessed:
+        if item.settled:
             continue
         source = next((other for other in sources if _same_day(item, other)), None)
         if source is not None:
@@ -124,7 +133,6 @@ def _inherit(dated: list[Dated]) -> None:
 
 def _same_day(one: Dated, other: Dated) -> bool:
     """Both name the same day: "Rabu" and "Rabu (18/10)", but not "Kamis (25/8)" and "Kamis (22/12)"."""
-    calendar = [{d for d in x.days if isinstance(d, tuple)} for x in (one, other)]
-    if all(calendar):
-        return bool(calendar[0] & calendar[1])
+    if one.calendar_days and other.calendar_days:
+        return bool(one.calendar_days & other.calendar_days)
     return bool(one.days & other.days)
