@@ -307,3 +307,26 @@ def test_refusal_reads_the_probe_of_every_window_not_only_the_highest_scored_spa
     refusal = Refusal((1.0,), 0.0, 0.5, ("answerable_max",))
     answer = compose_answer("Which day did Lavrov arrive?", info, hits, reading=Reading(spans, refusal))
     assert not answer.abstained and answer.confidence == pytest.approx(1 / (1 + np.exp(-3.0)), abs=1e-4)
+
+
+def test_machine_translated_questions_are_train_examples_only_and_only_when_they_are_questions(tmp_path):
+    from training.data import load_examples
+
+    (tmp_path / "facqa").mkdir()
+    (tmp_path / "idkmrc").mkdir()
+    passage = "Lavrov tiba di Pyongyang pada Rabu (18/10)."
+    (tmp_path / "facqa" / "passages.jsonl").write_text(json.dumps({"id": "p1", "text": passage}) + "\n")
+    question = {"answers": ["Rabu (18/10)"], "answer_starts": [passage.index("Rabu")], "context_id": "p1"}
+    (tmp_path / "facqa" / "qa.jsonl").write_text(
+        json.dumps({**question, "id": "t1", "question": "Kapan Lavrov tiba?", "split": "train"}) + "\n")
+    (tmp_path / "facqa" / "qa_en.jsonl").write_text("")
+    for name in ("qa.jsonl", "passages.jsonl"):
+        (tmp_path / "idkmrc" / name).write_text("")
+    translated = tmp_path / "mt.jsonl"
+    translated.write_text("".join(json.dumps({**question, "id": f"t{n}", "question": text}) + "\n" for n, text in
+                                  enumerate(("When did Lavrov arrive?", "Lavrov arrived on Wednesday."), 1)))
+    train = load_examples(tmp_path, "train", translated)
+    assert [(e.source, e.question) for e in train] == [("facqa-id", "Kapan Lavrov tiba?"),
+                                                       ("facqa-mt", "When did Lavrov arrive?")]
+    assert train[1].context[train[1].answer_start:].startswith("Rabu (18/10)")
+    assert load_examples(tmp_path, "valid", translated) == []

@@ -170,7 +170,7 @@ def read_features(args: argparse.Namespace, reader, tag: str):
     """(train examples, their features, valid examples, theirs): each question with its own
     passage, plus distractors (always for valid, to report on; for train when asked)."""
     held = {q for items in calibration_sample(args.data).values() for q, _ in items}
-    pool = [e for e in load_examples(args.data, "train") if e.question not in held]
+    pool = [e for e in load_examples(args.data, "train", translated=None) if e.question not in held]
     facqa = [e for e in pool if e.source != "idkmrc"]
     random.Random(args.seed).shuffle(facqa)
     train = [e for e in pool if e.source == "idkmrc"] + facqa[:args.facqa]

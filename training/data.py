@@ -7,6 +7,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+# FacQA train questions machine-translated into English (``python -m training.translate_questions``).
+MACHINE_TRANSLATED = Path(__file__).parent / "mt" / "facqa_train_en.jsonl"
+
 
 @dataclass(frozen=True)
 class Example:
@@ -15,7 +18,7 @@ class Example:
     context: str
     answer_start: int  # character offset in context; -1 when the passage does not answer it
     answer_text: str
-    source: str  # facqa-id | facqa-en | idkmrc
+    source: str  # facqa-id | facqa-en | facqa-mt | idkmrc
 
 
 def _lines(path: Path):
@@ -25,8 +28,9 @@ def _lines(path: Path):
                 yield json.loads(line)
 
 
-def load_examples(data: Path, split: str) -> list[Example]:
-    """FacQA (Indonesian and English questions) and IDK-MRC examples of one split."""
+def load_examples(data: Path, split: str, translated: Path | None = MACHINE_TRANSLATED) -> list[Example]:
+    """FacQA (Indonesian, English and, for ``train``, machine-translated English questions) and
+    IDK-MRC examples of one split."""
     facqa_passages = {p["id"]: p["text"] for p in _lines(data / "facqa" / "passages.jsonl")}
     idk_passages = {p["id"]: p["text"] for p in _lines(data / "idkmrc" / "passages.jsonl")}
     out: list[Example] = []
@@ -36,6 +40,10 @@ def load_examples(data: Path, split: str) -> list[Example]:
     for r in _lines(data / "facqa" / "qa_en.jsonl"):
         if r["split"] == split:
             out.append(_answerable(r, facqa_passages[r["context_id"]], "facqa-en"))
+    if split == "train" and translated and translated.is_file():
+        for r in _lines(translated):
+            if r["question"].rstrip("\"' ").endswith("?"):  # a statement instead (the model answered): left out
+                out.append(_answerable(r, facqa_passages[r["context_id"]], "facqa-mt"))
     for r in _lines(data / "idkmrc" / "qa.jsonl"):
         if r["split"] != split:
             continue

