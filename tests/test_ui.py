@@ -131,7 +131,7 @@ def test_ask_open_source_follow_up(page, output_dir):
 
 
 def test_not_found_is_shown_as_such_and_cards_open_sources(page):
-    ask(page, "What did Lavrov say about Taiwan?", 0)
+    ask(page, "What did Kim Jong Un discuss with Emmanuel Macron?", 0)
     assert "Not found in the articles" in page.inner_text("#qa-sources")
     assert "Not found in the articles" in page.inner_text("#qa-chat")
     page.locator("#qa-sources .qa-card").nth(1).click()  # clicking a card opens its article

@@ -30,7 +30,7 @@ EXAMPLES = [
     "Kapan Lavrov mengunjungi Pyongyang?",
     "How many containers did North Korea send to Russia?",
     "Siapa yang menemani Kim Jong Un ke pameran pertahanan?",
-    "What did Lavrov say about Taiwan?",
+    "What did Kim Jong Un discuss with Emmanuel Macron?",  # the articles do not say: "not found"
 ]
 SCROLL_TO_HIGHLIGHT = ("() => { setTimeout(() => { const el = document.getElementById('qa-first-hl');"
                        " if (el) el.scrollIntoView({block: 'center'}); }, 200); }")
