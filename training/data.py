@@ -21,7 +21,8 @@ class Example:
     source: str  # facqa-id | facqa-en | facqa-mt | idkmrc
 
 
-def _lines(path: Path):
+def jsonl_rows(path: Path):
+    """The records of a JSON-lines file, blank lines skipped."""
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
@@ -31,20 +32,20 @@ def _lines(path: Path):
 def load_examples(data: Path, split: str, translated: Path | None = MACHINE_TRANSLATED) -> list[Example]:
     """FacQA (Indonesian, English and, for ``train``, machine-translated English questions) and
     IDK-MRC examples of one split."""
-    facqa_passages = {p["id"]: p["text"] for p in _lines(data / "facqa" / "passages.jsonl")}
-    idk_passages = {p["id"]: p["text"] for p in _lines(data / "idkmrc" / "passages.jsonl")}
+    facqa_passages = {p["id"]: p["text"] for p in jsonl_rows(data / "facqa" / "passages.jsonl")}
+    idk_passages = {p["id"]: p["text"] for p in jsonl_rows(data / "idkmrc" / "passages.jsonl")}
     out: list[Example] = []
-    for r in _lines(data / "facqa" / "qa.jsonl"):
+    for r in jsonl_rows(data / "facqa" / "qa.jsonl"):
         if r["split"] == split:
             out.append(_answerable(r, r.get("context") or facqa_passages[r["context_id"]], "facqa-id"))
-    for r in _lines(data / "facqa" / "qa_en.jsonl"):
+    for r in jsonl_rows(data / "facqa" / "qa_en.jsonl"):
         if r["split"] == split:
             out.append(_answerable(r, facqa_passages[r["context_id"]], "facqa-en"))
     if split == "train" and translated and translated.is_file():
-        for r in _lines(translated):
+        for r in jsonl_rows(translated):
             if r["question"].rstrip("\"' ").endswith("?"):  # a statement instead (the model answered): left out
                 out.append(_answerable(r, facqa_passages[r["context_id"]], "facqa-mt"))
-    for r in _lines(data / "idkmrc" / "qa.jsonl"):
+    for r in jsonl_rows(data / "idkmrc" / "qa.jsonl"):
         if r["split"] != split:
             continue
         if r["answers"]:

@@ -22,8 +22,10 @@ from pathlib import Path
 
 from qa.generation.local_model import INSTALL_HINT, model_path
 from qa.settings import Settings
+from training.data import MACHINE_TRANSLATED as OUT
+from training.data import jsonl_rows
 
-OUT = Path(__file__).parent / "mt" / "facqa_train_en.jsonl"
+REPO = Path(__file__).resolve().parent.parent
 INSTRUCTION = ("Translate the Indonesian question into English. Do not answer it. Keep names, places and "
                "numbers as written. Reply with the English question only.")
 # The first human renderings of train questions, shown as examples: without them the model
@@ -31,13 +33,9 @@ INSTRUCTION = ("Translate the Indonesian question into English. Do not answer it
 SHOTS = 4
 
 
-def _rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def _examples(data: Path) -> tuple[set[str], list[dict]]:
     """The ids of the train questions rendered by hand, and the chat turns showing the first few."""
-    rendered = [r for r in _rows(data / "facqa" / "qa_en.jsonl") if r["split"] == "train"]
+    rendered = [r for r in jsonl_rows(data / "facqa" / "qa_en.jsonl") if r["split"] == "train"]
     turns = [{"role": "system", "content": INSTRUCTION}]
     for r in rendered[:SHOTS]:
         turns += [{"role": "user", "content": r["question_id"]}, {"role": "assistant", "content": r["question"]}]
@@ -45,7 +43,7 @@ def _examples(data: Path) -> tuple[set[str], list[dict]]:
 
 
 def _todo(data: Path, skip: set[str]) -> list[dict]:
-    return [r for r in _rows(data / "facqa" / "qa.jsonl") if r["split"] == "train" and r["id"] not in skip]
+    return [r for r in jsonl_rows(data / "facqa" / "qa.jsonl") if r["split"] == "train" and r["id"] not in skip]
 
 
 def _translate(client, turns: list[dict], question: str) -> str:
@@ -56,7 +54,7 @@ def _translate(client, turns: list[dict], question: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).parents[2] / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--limit", type=int, default=None, help="translate at most this many more")
     args = parser.parse_args(argv)
     import llama_cpp
@@ -64,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     model = model_path(Settings.from_env().cache_dir)
     if not model.is_file():
         raise SystemExit(INSTALL_HINT)
-    done = {r["id"] for r in _rows(OUT)} if OUT.is_file() else set()
+    done = {r["id"] for r in jsonl_rows(OUT)} if OUT.is_file() else set()
     rendered, turns = _examples(args.data)
     todo = _todo(args.data, rendered | done)[:args.limit]
     client = llama_cpp.Llama(str(model), n_ctx=1024, n_threads=2, seed=0, verbose=False)
