@@ -12,9 +12,10 @@ from langchain_core.language_models import BaseChatModel
 
 from embeddings.models import Embedder, is_registered, load_embedder
 from embeddings.parallel import ProcessPoolEmbedder
+from embeddings.query_adapter import ENGLISH_ADAPTER_DIR, QueryAdapter, load_adapter
 from qa.answer import Reading, Refusal, compose_answer
 from qa.conversation import complete_followup
-from qa.errors import IndexMismatch, IndexNotFound, mapped
+from qa.errors import IndexMismatch, IndexNotFound, ModelError, mapped
 from qa.feedback import Verdict, append_feedback, feedback_record, read_feedback
 from qa.filters import Filters
 from qa.generation.chain import Writer
@@ -76,6 +77,7 @@ class Assistant:
         self._loaded: _Loaded | None = None
         self._reader: Reader | None = None
         self._refusal: Refusal | None = None
+        self._adapter: QueryAdapter | None = None
         self._warned = False
         self._default_ready = False
         self._writer = Writer(chat_model, self.settings.llm_budget_s) if chat_model is not None else None
@@ -144,7 +146,24 @@ class Assistant:
     def _retriever(self, store: StoreReader) -> Retriever:
         s = self.settings
         return Retriever(store, self.embedder,
-                         HybridParams(s.lexical_weight, s.answer_type_weight, s.diversity_penalty, s.fusion))
+                         HybridParams(s.lexical_weight, s.answer_type_weight, s.diversity_penalty, s.fusion),
+                         self._query_adapter())
+
+    def _query_adapter(self) -> QueryAdapter | None:
+        """The shipped English query adapter with ``NEWSQA_QUERY_ADAPTER=on`` (refused for an
+        embedding model it was not fitted on), else None."""
+        if self.settings.query_adapter == "off":
+            return None
+        if self._adapter is None:
+            with mapped():
+                adapter = load_adapter(ENGLISH_ADAPTER_DIR)
+            if not adapter.applies_to(self.embedder.fingerprint):
+                raise ModelError(
+                    f"The query adapter in {ENGLISH_ADAPTER_DIR} was fitted for the model "
+                    f"{adapter.base_fingerprint!r}, but the embedder here is {self.embedder.fingerprint!r}. "
+                    "Refit it with `python -m training.query_adapter` (or set NEWSQA_QUERY_ADAPTER=off).")
+            self._adapter = adapter
+        return self._adapter
 
     def _swap(self, new: _Loaded) -> None:
         old, self._loaded = self._loaded, new

@@ -5,7 +5,9 @@ candidate lists. ``coverage`` is the share of the question's terms that occur in
 the corpus at all, so an English question over Indonesian articles (few shared words but
 names) leans on the multilingual dense side, while a question in the articles' own language
 gets the full benefit of exact term matches. English words reach Indonesian text through
-the FreeDict dictionary and Indonesian lemmas (``qa.text.dictionary``). On top: a bonus for
+the FreeDict dictionary and Indonesian lemmas (``qa.text.dictionary``); as an option, an English
+question's vector is moved towards where its Indonesian wording would be
+(``embeddings.query_adapter``). On top: a bonus for
 passages holding the asked answer type (a precise date for "when"), and article diversity for
 "when" questions. It beat both
 dense alone and reciprocal-rank fusion on both gold sets (docs/evaluation.md).
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embeddings.models import Embedder
+from embeddings.query_adapter import QueryAdapter
 from qa.errors import QAError
 from qa.filters import Filters
 from qa.lexical import TRANSLATION_WEIGHT
@@ -51,9 +54,11 @@ def check_mode(mode: str) -> str:
 
 
 class Retriever:
-    def __init__(self, store: StoreReader, embedder: Embedder, params: HybridParams | None = None):
+    def __init__(self, store: StoreReader, embedder: Embedder, params: HybridParams | None = None,
+                 adapter: QueryAdapter | None = None):
         self.store, self.embedder = store, embedder
         self.params = params or HybridParams()
+        self.adapter = adapter  # moves the query vectors of questions in its language (English)
 
     def hits(self, info: QuestionInfo, k: int = 5, mode: str = "hybrid", filters: Filters | None = None) -> Hits:
         """The ranked passages for ``info`` plus what the answer step needs to know about the corpus."""
@@ -80,12 +85,18 @@ class Retriever:
         if mode == "bm25":
             scores, rows = self.store.lexical_search(info.terms, k, filters=filters)
         else:
-            query = self.embedder.embed_query(info.text)
+            query = self.query_vector(info)
             if mode == "dense":
                 scores, rows = self.store.dense_search(query, k, filters)
             else:
                 scores, rows = self._hybrid(info, query, k, filters)
         return self._passages(rows, scores)
+
+    def query_vector(self, info: QuestionInfo) -> np.ndarray:
+        query = self.embedder.embed_query(info.text)
+        if self.adapter is not None and info.lang == self.adapter.language:
+            query = self.adapter.apply(query)
+        return query
 
     def _hybrid(self, info: QuestionInfo, query: np.ndarray, k: int,
                 filters: Filters | None) -> tuple[np.ndarray, np.ndarray]:

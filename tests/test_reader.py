@@ -247,7 +247,7 @@ def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_
     from qa.settings import Settings
     from training.calibrate import weights_tag
 
-    settings = Settings(runtime="onnx", precision="int8")
+    settings = Settings(runtime="onnx", precision="int8", query_adapter="off")
     (tmp_path / "reader.safetensors").write_bytes(b"reader one")
     without_probe = weights_tag(tmp_path, settings)
     constant_probe().save(tmp_path)
@@ -258,6 +258,7 @@ def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_
     assert weights_tag(tmp_path, settings.with_(runtime="torch", precision="fp32")).endswith("-torch-fp32")
     assert weights_tag(tmp_path, settings.with_(reader_precision="fp32")).endswith("-onnx-int8-reader-fp32")
     assert weights_tag(tmp_path, settings.with_(reader_precision="int8")).endswith("-onnx-int8")
+    assert "-onnx-int8-adapter-" in weights_tag(tmp_path, settings.with_(query_adapter="on"))  # moves English
 
 
 def test_the_probe_breaks_ties_between_passages_that_read_and_rank_alike():

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.query_adapter import ENGLISH_ADAPTER_DIR, MATRIX_FILE
 from qa.answer import Refusal
 from qa.answer.reading import FEATURES as ALL_FEATURES
 from qa.answer.reading import refusal_features
@@ -109,9 +110,13 @@ def weights_tag(weights: Path, settings: Settings) -> str:
 
 
 def runtime_tag(settings: Settings) -> list[str]:
-    """What runs the encoder and the reader: the runtime, the precision, and the reader's own when it differs."""
+    """What runs the encoder and the reader: the runtime, the precision, the reader's own when it
+    differs, and the English query adapter when it is on (it changes what English questions retrieve)."""
     reader = settings.resolved_reader_precision
-    return [settings.runtime, settings.precision] + ([f"reader-{reader}"] if reader != settings.precision else [])
+    tag = [settings.runtime, settings.precision] + ([f"reader-{reader}"] if reader != settings.precision else [])
+    if settings.query_adapter == "on":
+        tag.append("adapter-" + file_sha256(ENGLISH_ADAPTER_DIR / MATRIX_FILE)[:12])
+    return tag
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> tuple[np.ndarray, float]:

@@ -29,6 +29,11 @@ def jsonl_rows(path: Path):
                 yield json.loads(line)
 
 
+def is_question(text: str) -> bool:
+    """Whether a machine translation came back as a question (ends with "?", quotes aside)."""
+    return text.rstrip("\"' ").endswith("?")
+
+
 def load_examples(data: Path, split: str, translated: Path | None = MACHINE_TRANSLATED) -> list[Example]:
     """FacQA (Indonesian, English and, for ``train``, machine-translated English questions) and
     IDK-MRC examples of one split."""
@@ -43,7 +48,7 @@ def load_examples(data: Path, split: str, translated: Path | None = MACHINE_TRAN
             out.append(_answerable(r, facqa_passages[r["context_id"]], "facqa-en"))
     if split == "train" and translated and translated.is_file():
         for r in jsonl_rows(translated):
-            if r["question"].rstrip("\"' ").endswith("?"):  # a statement instead (the model answered): left out
+            if is_question(r["question"]):  # a statement instead (the model answered): left out
                 out.append(_answerable(r, facqa_passages[r["context_id"]], "facqa-mt"))
     for r in jsonl_rows(data / "idkmrc" / "qa.jsonl"):
         if r["split"] != split:
