@@ -37,6 +37,7 @@ from qa.hashing import file_sha256
 from qa.reader.answerability import ANSWERABILITY_FILE
 from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
 from qa.settings import Settings
+from training.data import QUESTION_FILES, jsonl_rows
 from training.evaluate_reader import roc_auc
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,14 +51,8 @@ ELSEWHERE_QUESTIONS = 200
 
 def questions(data: Path, split: str) -> dict[str, list[tuple[str, bool]]]:
     """(question, answerable) per data set."""
-    out: dict[str, list[tuple[str, bool]]] = {"facqa-id": [], "facqa-en": [], "idkmrc": []}
-    files = (("facqa-id", "facqa/qa.jsonl"), ("facqa-en", "facqa/qa_en.jsonl"), ("idkmrc", "idkmrc/qa.jsonl"))
-    for name, path in files:
-        for line in (data / path).read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            if r["split"] == split:
-                out[name].append((r["question"], bool(r["answers"])))
-    return out
+    return {name: [(r["question"], bool(r["answers"])) for r in jsonl_rows(data / path) if r["split"] == split]
+            for name, path in QUESTION_FILES}
 
 
 def calibration_sample(data: Path, size: int = 1600, seed: int = 13) -> dict[str, list[tuple[str, bool]]]:

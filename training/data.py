@@ -9,6 +9,8 @@ from pathlib import Path
 
 # FacQA train questions machine-translated into English (``python -m training.translate_questions``).
 MACHINE_TRANSLATED = Path(__file__).parent / "mt" / "facqa_train_en.jsonl"
+# Each data set's questions, relative to the shared data folder (FacQA in both languages, IDK-MRC).
+QUESTION_FILES = (("facqa-id", "facqa/qa.jsonl"), ("facqa-en", "facqa/qa_en.jsonl"), ("idkmrc", "idkmrc/qa.jsonl"))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from qa.metrics import answer_hit, mean
 from qa.question import analyse_question
 from qa.reader.model import WEIGHTS_DIR
 from training.calibrate import indexes, weights_tag
+from training.data import QUESTION_FILES, jsonl_rows
 
 REPO = Path(__file__).resolve().parent.parent
 WEIGHTS = (0.0, 2.0, 5.0, 10.0, 20.0, 50.0, 1000.0)
@@ -32,10 +33,8 @@ def records(data: Path, cache: Path, weights: Path = WEIGHTS_DIR) -> list[dict]:
     if path.is_file():
         return json.loads(path.read_text())
     out = []
-    files = (("facqa-id", "facqa/qa.jsonl"), ("facqa-en", "facqa/qa_en.jsonl"), ("idkmrc", "idkmrc/qa.jsonl"))
-    for name, gold in files:
-        for line in (data / gold).read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
+    for name, gold in QUESTION_FILES:
+        for r in jsonl_rows(data / gold):
             if r["split"] != "valid" or not r["answers"]:
                 continue
             assistant = by_set[name]
