@@ -31,9 +31,12 @@ def jsonl_rows(path: Path):
                 yield json.loads(line)
 
 
-def is_question(text: str) -> bool:
-    """Whether a machine translation came back as a question (ends with "?", quotes aside)."""
-    return text.rstrip("\"' ").endswith("?")
+def machine_translated(split: str, path: Path | None = MACHINE_TRANSLATED):
+    """The usable machine-translated questions of ``split``: ``train`` only, and only those that
+    came back as questions (ending with "?", quotes aside); a statement means the model answered."""
+    if split != "train" or not path or not path.is_file():
+        return
+    yield from (r for r in jsonl_rows(path) if r["question"].rstrip("\"' ").endswith("?"))
 
 
 def load_examples(data: Path, split: str, translated: Path | None = MACHINE_TRANSLATED) -> list[Example]:
@@ -48,10 +51,8 @@ def load_examples(data: Path, split: str, translated: Path | None = MACHINE_TRAN
     for r in jsonl_rows(data / "facqa" / "qa_en.jsonl"):
         if r["split"] == split:
             out.append(_answerable(r, facqa_passages[r["context_id"]], "facqa-en"))
-    if split == "train" and translated and translated.is_file():
-        for r in jsonl_rows(translated):
-            if is_question(r["question"]):  # a statement instead (the model answered): left out
-                out.append(_answerable(r, facqa_passages[r["context_id"]], "facqa-mt"))
+    for r in machine_translated(split, translated):
+        out.append(_answerable(r, facqa_passages[r["context_id"]], "facqa-mt"))
     for r in jsonl_rows(data / "idkmrc" / "qa.jsonl"):
         if r["split"] != split:
             continue

@@ -27,7 +27,7 @@ from embeddings.query_adapter import ENGLISH_ADAPTER_DIR, QueryAdapter, fit_ridg
 from qa.errors import mapped
 from qa.reader.model import encoder_folder
 from qa.settings import DEFAULT_MODEL, Settings
-from training.data import MACHINE_TRANSLATED, is_question, jsonl_rows
+from training.data import MACHINE_TRANSLATED, jsonl_rows, machine_translated
 
 REPO = Path(__file__).resolve().parent.parent
 STRENGTHS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)  # ridge strengths tried; the data choose among them
@@ -37,8 +37,7 @@ FOLDS, SEED, CUTOFF = 5, 0, 10
 def question_pairs(data: Path, split: str, translated: Path | None = MACHINE_TRANSLATED) -> list[dict]:
     """FacQA questions of ``split`` with both wordings: {"en", "id", "context_id"}."""
     rows = [r for r in jsonl_rows(data / "facqa" / "qa_en.jsonl") if r["split"] == split]
-    if split == "train" and translated and translated.is_file():
-        rows += [r for r in jsonl_rows(translated) if is_question(r["question"])]
+    rows += machine_translated(split, translated)
     return [{"en": r["question"], "id": r["question_id"], "context_id": r["context_id"]} for r in rows]
 
 
@@ -72,7 +71,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=ENGLISH_ADAPTER_DIR)
-    parser.add_argument("--limit", type=int, default=None, help="train pairs used (a smoke run)")
     args = parser.parse_args()
     started = time.perf_counter()
     settings = Settings.from_env()
@@ -84,7 +82,7 @@ def main() -> int:
     passage_rows = list(jsonl_rows(args.data / "facqa" / "passages.jsonl"))
     position = {p["id"]: i for i, p in enumerate(passage_rows)}
     passages = embedder.embed_passages([p["text"] for p in passage_rows], settings.batch_size)
-    train = question_pairs(args.data, "train")[: args.limit]
+    train = question_pairs(args.data, "train")
     valid = question_pairs(args.data, "valid")
 
     embed = _query_embedder(embedder)
