@@ -60,6 +60,15 @@ class Hits:
     corpus_terms: frozenset[str] = frozenset()  # the question's checked terms that some article uses
     article_dates: dict[str, str] = field(default_factory=dict)  # doc id -> latest date it mentions
     article_days: dict[str, dict] = field(default_factory=dict)  # doc id -> weekday/(day, month) -> date it gives
+    # The top passage's score with the question's own vector, when a query adapter moved the
+    # vector that ranked the passages: the score the refusal was calibrated on.
+    unadapted_top_score: float | None = None
+
+    @property
+    def top_score(self) -> float:
+        if self.unadapted_top_score is not None:
+            return self.unadapted_top_score
+        return self.passages[0].score if self.passages else 0.0
 
 
 @dataclass

@@ -65,6 +65,25 @@ def test_an_adapter_moves_only_the_questions_in_its_language():
     assert adapter.applies_to("fake:v1:onnx-int8") and not adapter.applies_to("other:v1")
 
 
+def test_the_refusal_sees_the_top_passage_scored_with_the_question_s_own_vector(fake_assistant):
+    """The adapter may change which passages rank first, but the top score the refusal reads is
+    the one the question's own vector gives, as when the refusal was calibrated."""
+    embedder, store = fake_assistant.embedder, fake_assistant.store.open_reader()
+    adapter = QueryAdapter(rotation(embedder.dimension, seed=4), "en", embedder.fingerprint)
+    english = analyse_question("When did Lavrov visit Pyongyang?")
+    hits = Retriever(store, embedder, adapter=adapter).hits(english, k=3)
+    top = hits.passages[0]
+    vector = store.vectors_of([top.chunk_id])[0]
+    own = embedder.embed_query(english.text)
+    assert top.score != pytest.approx(hits.top_score)
+    assert hits.top_score == pytest.approx(top.score - vector @ adapter.apply(own) + vector @ own, abs=1e-5)
+    indonesian = analyse_question("Kapan Lavrov mengunjungi Pyongyang?")
+    unmoved = Retriever(store, embedder, adapter=adapter).hits(indonesian, k=3)
+    assert unmoved.top_score == unmoved.passages[0].score
+    plain = Retriever(store, embedder).hits(english, k=3)
+    assert plain.top_score == plain.passages[0].score
+
+
 def test_a_saved_adapter_loads_back_and_a_damaged_one_is_refused_with_what_to_do(tmp_path):
     adapter = QueryAdapter(rotation(4), "en", "base:1")
     save_adapter(adapter, tmp_path, {"strength": 3.0})

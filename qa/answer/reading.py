@@ -56,7 +56,7 @@ def refusal_features(info: QuestionInfo, spans: list, hits: Hits, names: tuple[s
     those of the calibrated score."""
     chosen = max(spans, key=lambda span: span_rank(span, hits, params)) if spans else None
     values = {"margin": spans[0].margin if spans else NO_SPAN,
-              "top_score": hits.passages[0].score if hits.passages else 0.0,
+              "top_score": hits.top_score,
               "answerable": spans[0].answerable if spans else NO_SPAN,
               "answerable_max": max((span.answerable for span in spans), default=NO_SPAN),
               "chosen_answerable": chosen.answerable if chosen else NO_SPAN,
