@@ -63,8 +63,8 @@ class Retriever:
     def hits(self, info: QuestionInfo, k: int = 5, mode: str = "hybrid", filters: Filters | None = None) -> Hits:
         """The ranked passages for ``info`` plus what the answer step needs to know about the corpus."""
         check_mode(mode)
-        query = self._query(info, mode)
-        passages = self._search(info, query, k, mode, filters)
+        own, ranking = self._vectors(info, mode)
+        passages = self._search(info, ranking, k, mode, filters)
         vocab = self.store.vocabulary
         known = frozenset(t for t in info.checked_terms if known_to(t, vocab))
         dates, days = {}, {}
@@ -77,17 +77,17 @@ class Retriever:
                     dates[doc_id] = latest_date_mentioned(doc.text)
                 latest = dates.get(doc_id, "")
                 days[doc_id] = dated_days(doc.text, doc.date[:4] or (latest[:4] if len(latest) >= 7 else ""))
-        return Hits(passages, known, dates, days, self._unadapted_top_score(query, passages))
+        return Hits(passages, known, dates, days, self._unadapted_top_score(own, ranking, passages))
 
     def search(self, info: QuestionInfo, k: int = 5, mode: str = "hybrid",
                filters: Filters | None = None) -> list[Passage]:
         check_mode(mode)
-        return self._search(info, self._query(info, mode), k, mode, filters)
+        return self._search(info, self._vectors(info, mode)[1], k, mode, filters)
 
     def query_vector(self, info: QuestionInfo) -> np.ndarray:
-        return self._query(info, "dense")[1]
+        return self._vectors(info, "dense")[1]
 
-    def _query(self, info: QuestionInfo, mode: str) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def _vectors(self, info: QuestionInfo, mode: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The question's own vector and the one that ranks passages (moved by the adapter when
         the question is in its language); neither for BM25."""
         if mode == "bm25":
@@ -97,24 +97,24 @@ class Retriever:
             return own, self.adapter.apply(own)
         return own, own
 
-    def _search(self, info: QuestionInfo, query: tuple, k: int, mode: str,
+    def _search(self, info: QuestionInfo, query: np.ndarray | None, k: int, mode: str,
                 filters: Filters | None) -> list[Passage]:
         if k <= 0 or self.store.n_chunks == 0:
             return []
         if mode == "bm25":
             scores, rows = self.store.lexical_search(info.terms, k, filters=filters)
         elif mode == "dense":
-            scores, rows = self.store.dense_search(query[1], k, filters)
+            scores, rows = self.store.dense_search(query, k, filters)
         else:
-            scores, rows = self._hybrid(info, query[1], k, filters)
+            scores, rows = self._hybrid(info, query, k, filters)
         return self._passages(rows, scores)
 
-    def _unadapted_top_score(self, query: tuple, passages: list[Passage]) -> float | None:
+    def _unadapted_top_score(self, own: np.ndarray | None, ranking: np.ndarray | None,
+                             passages: list[Passage]) -> float | None:
         """The top passage's score with the question's own vector in place of the adapted one.
         The adapter moves English vectors to where Indonesian ones score, which would read as
         stronger evidence to a refusal calibrated without it (measured: docs/evaluation.md)."""
-        own, ranking = query
-        if not passages or own is None or own is ranking:
+        if not passages or own is ranking:  # not moved (or no vectors: BM25)
             return None
         vector = self.store.vectors_of([passages[0].chunk_id])[0]
         return passages[0].score - float(vector @ ranking) + float(vector @ own)
