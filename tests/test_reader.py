@@ -14,6 +14,7 @@ from qa.answer.reading import NO_SPAN, refusal_features
 from qa.hashing import file_sha256
 from qa.question import analyse_question
 from qa.reader.answerability import MIDDLE_LAYER, Answerability
+from qa.reader.model import WEIGHTS_DIR, read_manifest
 from qa.reader.reader import Reader, Span, best_span, torch_logits
 from qa.reader.windows import PairEncoder, token_span
 from qa.types import Hits, Passage
@@ -293,7 +294,7 @@ def test_questions_asked_elsewhere_are_unanswerable_and_only_report_what_they_ca
     assert report["idkmrc"]["unanswerable_refused"] == 1.0 and report["idkmrc"]["answerable_refused"] == 0.0
 
 
-def test_refusal_reads_the_probe_of_every_window_not_only_the_highest_scored_span():
+def test_refusal_reads_the_probe_of_the_window_the_answer_shows_or_of_every_window():
     first = "Lavrov tiba di Pyongyang pada Rabu (18/10/2023)."
     second = "Lavrov tiba di Tokyo pada Senin (16/10/2023)."
     hits = Hits([passage("a", first, score=0.9), passage("b", second, score=0.5)])
@@ -307,6 +308,15 @@ def test_refusal_reads_the_probe_of_every_window_not_only_the_highest_scored_spa
     assert empty["answerable_max"] == empty["margin"] == NO_SPAN and empty["top_score"] == 0.0
     refusal = Refusal((1.0,), 0.0, 0.5, ("answerable_max",))
     answer = compose_answer("Which day did Lavrov arrive?", info, hits, reading=Reading(spans, refusal))
+    assert not answer.abstained and answer.confidence == pytest.approx(1 / (1 + np.exp(-3.0)), abs=1e-4)
+    # Retrieval ranking "b" far higher, the answer shows "b": the shipped refusal reads that window's probe.
+    swapped = Hits([passage("a", first, score=0.5), passage("b", second, score=0.9)])
+    assert refusal_features(info, spans, swapped, ("chosen_answerable",))["chosen_answerable"] == 3.0
+    shipped = read_manifest(WEIGHTS_DIR)["refusal"]["features"]
+    assert "chosen_answerable" in shipped and "answerable" not in shipped
+    refusal = Refusal((1.0,), 0.0, 0.5, ("chosen_answerable",))
+    answer = compose_answer("Which day did Lavrov arrive?", info, swapped, reading=Reading(spans, refusal))
+    assert answer.citations[0].passage.doc_id == "b"
     assert not answer.abstained and answer.confidence == pytest.approx(1 / (1 + np.exp(-3.0)), abs=1e-4)
 
 
