@@ -304,6 +304,8 @@ def test_refusal_reads_the_probe_of_the_window_the_answer_shows_or_of_every_wind
     assert values["margin"] == 8.0 and values["answerable"] == -2.0  # the span the reader scores highest
     assert values["answerable_max"] == 3.0  # the window the probe finds most answerable, whichever it is
     assert values["chosen_answerable"] == -2.0  # the span shown: retrieval ranks passage "a" far higher
+    reordered = refusal_features(info, spans[::-1], hits)  # whichever span comes first, "a" is retrieved first
+    assert reordered["first_answerable"] == -2.0 and reordered["first_margin"] == reordered["margin_max"] == 8.0
     empty = refusal_features(info, [], Hits([]), ("answerable_max",))
     assert empty["answerable_max"] == empty["margin"] == NO_SPAN and empty["top_score"] == 0.0
     refusal = Refusal((1.0,), 0.0, 0.5, ("answerable_max",))
@@ -313,7 +315,7 @@ def test_refusal_reads_the_probe_of_the_window_the_answer_shows_or_of_every_wind
     swapped = Hits([passage("a", first, score=0.5), passage("b", second, score=0.9)])
     assert refusal_features(info, spans, swapped, ("chosen_answerable",))["chosen_answerable"] == 3.0
     shipped = read_manifest(WEIGHTS_DIR)["refusal"]["features"]
-    assert "chosen_answerable" in shipped and "answerable" not in shipped
+    assert {"chosen_answerable", "first_answerable"} <= set(shipped) and "answerable" not in shipped
     refusal = Refusal((1.0,), 0.0, 0.5, ("chosen_answerable",))
     answer = compose_answer("Which day did Lavrov arrive?", info, swapped, reading=Reading(spans, refusal))
     assert answer.citations[0].passage.doc_id == "b"

@@ -1,9 +1,10 @@
 """Calibrate "not found": fit P(the articles answer the question) on ``train`` questions from the
-answerability probe's score for the window of the span the answer shows, the reader's margin and
-the top retrieval score (or the features ``--features`` names) by logistic regression; then
-choose the threshold on the ``valid`` sets by a stated rule, and store both with the reader.
+answerability probe's score for the window of the span the answer shows and for the
+best-retrieved passage's, the reader's margin and the top retrieval score (or the features
+``--features`` names) by logistic regression; then choose the threshold on the ``valid`` sets by
+a stated rule, and store both with the reader.
 
-    .venv/bin/python -m training.calibrate [--data ../shared/data] [--features chosen_answerable,margin,top_score]
+    .venv/bin/python -m training.calibrate [--data ../shared/data] [--features chosen_answerable,margin,...]
                                            [--elsewhere 200] [--dry-run]
 
 Rule: the highest threshold that refuses at most 5% of the answerable questions of every dev set
@@ -41,7 +42,7 @@ from training.data import QUESTION_FILES, jsonl_rows
 from training.evaluate_reader import roc_auc
 
 REPO = Path(__file__).resolve().parent.parent
-FEATURES = ("chosen_answerable", "margin", "top_score")  # the best on valid of the sets tried: docs/evaluation.md
+FEATURES = ("chosen_answerable", "margin", "top_score", "first_answerable")  # chosen on valid: docs/evaluation.md
 MAX_ANSWERABLE_REFUSED = 0.05
 # Each data set whose questions are also asked over the other one's passages (``asked_elsewhere``).
 ELSEWHERE = {"facqa-id": "idkmrc", "idkmrc": "facqa-id"}

@@ -40,7 +40,7 @@ class Refusal:
 
 
 FEATURES = ("margin", "top_score", "answerable", "answerable_max", "chosen_answerable", "chosen_margin",
-            "coverage", "type_match")
+            "first_answerable", "first_margin", "margin_max", "coverage", "type_match")
 NO_SPAN = -20.0  # a feature's value when the reader found no span at all
 
 
@@ -49,18 +49,23 @@ def refusal_features(info: QuestionInfo, spans: list, hits: Hits, names: tuple[s
     """The features ``names`` that the refusal score may look at (the calibration chooses which
     and their weights): the reader's margin over "no answer" and the answerability probe's logit
     for the span with the highest reader score, the probe's highest logit over every window read,
-    the same two for the span the answer shows (``span_rank``'s best), the top retrieval score, how
+    the same two for the span the answer shows (``span_rank``'s best) and for the span of the
+    best-retrieved passage that has one, the reader's highest margin, the top retrieval score, how
     much of the question the sentence holding the best span mentions (as written, translated or
     inflected), and whether the span is of the asked type (a date for "when", a figure for "how
     many"; 0 for other questions). Only the features asked for are computed: at question time,
     those of the calibrated score."""
     chosen = max(spans, key=lambda span: span_rank(span, hits, params)) if spans else None
+    first = min(spans, key=lambda span: span.passage_index) if spans else None  # best-retrieved passage's
     values = {"margin": spans[0].margin if spans else NO_SPAN,
               "top_score": hits.top_score,
               "answerable": spans[0].answerable if spans else NO_SPAN,
               "answerable_max": max((span.answerable for span in spans), default=NO_SPAN),
               "chosen_answerable": chosen.answerable if chosen else NO_SPAN,
-              "chosen_margin": chosen.margin if chosen else NO_SPAN}
+              "chosen_margin": chosen.margin if chosen else NO_SPAN,
+              "first_answerable": first.answerable if first else NO_SPAN,
+              "first_margin": first.margin if first else NO_SPAN,
+              "margin_max": max((span.margin for span in spans), default=NO_SPAN)}
     if not {"coverage", "type_match"} & set(names):
         return values
     values.update(coverage=0.0, type_match=0.0)
