@@ -180,10 +180,13 @@ def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_
     (tmp_path / "manifest.json").write_text(json.dumps({"refusal": refusal}))
     reader_sha256 = file_sha256(tmp_path / "reader.safetensors")
     assert load_probe(tmp_path, reader_sha256) is None
-    with pytest.raises(ReaderMismatch, match="training.answerability"):
-        load_refusal(tmp_path)  # the calibrated score reads a probe that is not there
+    for features in (["margin", "answerable"], ["chosen_answerable", "margin", "top_score", "first_answerable"]):
+        reads_probe = refusal | {"features": features, "weights": [1.0] * len(features)}
+        (tmp_path / "manifest.json").write_text(json.dumps({"refusal": reads_probe}))
+        with pytest.raises(ReaderMismatch, match="training.answerability"):
+            load_refusal(tmp_path)  # the calibrated score reads a probe that is not there
     constant_probe().save(tmp_path)
-    assert load_refusal(tmp_path).features == ("margin", "answerable")
+    assert load_refusal(tmp_path).features == ("chosen_answerable", "margin", "top_score", "first_answerable")
     manifest = {"refusal": refusal, "answerability": {"reader_sha256": "made for other weights"}}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ReaderMismatch, match="other reader weights"):
@@ -260,6 +263,16 @@ def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_
     assert weights_tag(tmp_path, settings.with_(reader_precision="fp32")).endswith("-onnx-int8-reader-fp32")
     assert weights_tag(tmp_path, settings.with_(reader_precision="int8")).endswith("-onnx-int8")
     assert "-onnx-int8-adapter-" in weights_tag(tmp_path, settings.with_(query_adapter="on"))  # moves English
+
+
+def test_a_missing_query_adapter_stops_the_calibration_with_what_to_do(tmp_path, monkeypatch):
+    import training.calibrate
+    from embeddings.errors import ModelLoadError
+    from qa.settings import Settings
+
+    monkeypatch.setattr(training.calibrate, "ENGLISH_ADAPTER_DIR", tmp_path / "en")
+    with pytest.raises(ModelLoadError, match="training.query_adapter"):
+        training.calibrate.weights_tag(tmp_path, Settings(query_adapter="on"))
 
 
 def test_the_probe_breaks_ties_between_passages_that_read_and_rank_alike():

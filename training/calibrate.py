@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.query_adapter import ENGLISH_ADAPTER_DIR, MATRIX_FILE
+from embeddings.query_adapter import ENGLISH_ADAPTER_DIR, MATRIX_FILE, load_adapter
 from qa.answer import Refusal
 from qa.answer.reading import FEATURES as ALL_FEATURES
 from qa.answer.reading import refusal_features
@@ -111,6 +111,7 @@ def runtime_tag(settings: Settings) -> list[str]:
     reader = settings.resolved_reader_precision
     tag = [settings.runtime, settings.precision] + ([f"reader-{reader}"] if reader != settings.precision else [])
     if settings.query_adapter == "on":
+        load_adapter(ENGLISH_ADAPTER_DIR)  # a missing or corrupt adapter is refused with what to do
         tag.append("adapter-" + file_sha256(ENGLISH_ADAPTER_DIR / MATRIX_FILE)[:12])
     return tag
 
@@ -183,7 +184,6 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=REPO / ".cache" / "calibration")
     parser.add_argument("--train-questions", type=int, default=1600)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--dry-run", action="store_true", help="report, keep the shipped refusal")
     parser.add_argument("--elsewhere", type=int, default=ELSEWHERE_QUESTIONS,
                         help="train questions of each data set also asked over the other's passages (unanswerable)")
@@ -196,7 +196,9 @@ def main() -> int:
     train |= asked_elsewhere(train, args.elsewhere, args.seed)
     dev = questions(args.data, "valid")
     dev |= asked_elsewhere(dev)  # reported; the threshold rule looks at answerable questions only
-    tag = weights_tag(args.weights, by_set["idkmrc"].settings)  # features of other weights are not reused
+    # The pipeline reads the shipped weights (qa/reader/weights): a reader trained elsewhere is
+    # copied there first. Features of other weights are not reused.
+    tag = weights_tag(WEIGHTS_DIR, by_set["idkmrc"].settings)
     values = cached_features(args.cache / f"features-train-{tag}.json", by_set, train)
     values.update(cached_features(args.cache / f"features-valid-{tag}.json", by_set, dev))
     x = np.array([[values[f"{name}\t{q}"][f] for f in names] for name, items in train.items() for q, _ in items])
@@ -210,7 +212,7 @@ def main() -> int:
         fitted = {"weights": [round(float(w), 6) for w in weights], "bias": round(bias, 6)}
         print(json.dumps({**fitted, **report}, indent=1))
         return 0
-    manifest_path = args.weights / MANIFEST_FILE
+    manifest_path = WEIGHTS_DIR / MANIFEST_FILE
     manifest = json.loads(manifest_path.read_text())
     manifest["refusal"] = {"features": list(names), "weights": [round(float(w), 6) for w in weights],
                            "bias": round(bias, 6), "threshold": round(threshold, 6), "calibration": report}

@@ -9,10 +9,11 @@ more, each from the last one's weights (``--init``), with a fresh draw of IDK-MR
 half the learning rate; the last two add the machine-translated English questions (``facqa-mt``,
 ``python -m training.translate_questions``).
 
-Trains on the ``train`` splits only (FacQA Indonesian, FacQA English, IDK-MRC), reports on
-``valid``. The word-embedding table and the lower layers stay frozen, so the reader shares
-them with the embedder and ships only what it changed: the upper layers and the head, in fp16
-safetensors with a manifest (``qa/reader/weights/``). Runs on a GPU when there is one.
+Trains on the ``train`` splits only (FacQA Indonesian, English and machine-translated English;
+IDK-MRC); ``python -m training.evaluate_reader --record`` then reports on ``valid``. The
+word-embedding table and the lower layers stay frozen, so the reader shares them with the
+embedder and ships only what it changed: the upper layers and the head, in fp16 safetensors with
+a manifest (``qa/reader/weights/``). Runs on a GPU when there is one.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Whether a passage answers the question: a small MLP over the reader's own hidden states,
 trained on IDK-MRC `train` (answerable and unanswerable questions) and FacQA `train`
 (``python -m training.answerability``), including questions read with a passage of another
-topic or from the other data set. With the five-pass reader it separates IDK-MRC's unanswerable
-questions about as well as the reader's own no-answer margin (ROC AUC 0.88 on the gold passage),
-and a Wikipedia question read with a news passage far better (0.93 against 0.63;
-docs/evaluation.md); the calibrated refusal reads it, and it helps rank spans across passages.
+topic or from the other data set. With the shipped seven-pass reader it separates IDK-MRC's
+unanswerable questions about as well as the reader's own no-answer margin (ROC AUC 0.89 against
+0.90 on the gold passage), and a Wikipedia question read with a news passage far better (0.93
+against 0.63; the reader's manifest, docs/evaluation.md); the calibrated refusal reads it, and it
+helps rank spans across passages.
 
 Per window (the one holding the reader's best span): the ``<s>`` state of the last layer and of
 layer ``MIDDLE_LAYER``, the mean last-layer state of the question's and of the passage's tokens,
@@ -19,7 +20,7 @@ import numpy as np
 
 from qa.reader.windows import Window
 
-MIDDLE_LAYER = 9  # measured on IDK-MRC valid: its <s> state alone reached AUC 0.80, the last layer's 0.59
+MIDDLE_LAYER = 9  # on IDK-MRC valid, first-pass reader: its <s> state alone reached AUC 0.80, the last layer's 0.59
 ANSWERABILITY_FILE = "answerability.safetensors"
 TENSORS = ("mean", "scale", "w1", "b1", "w2", "b2")
 MARGIN_COLUMN = -1  # where window_features puts the span's margin (the reader's own signal)

@@ -44,7 +44,8 @@ def load_refusal(weights_dir: Path = WEIGHTS_DIR) -> Refusal:
     calibrated = read_manifest(weights_dir).get("refusal")
     if not calibrated:
         return Refusal((1.0,), 0.0, 0.5)
-    if "answerable" in calibrated["features"] and not (Path(weights_dir) / ANSWERABILITY_FILE).is_file():
+    reads_probe = any("answerable" in name for name in calibrated["features"])  # answerable, chosen_answerable, ...
+    if reads_probe and not (Path(weights_dir) / ANSWERABILITY_FILE).is_file():
         raise ReaderMismatch(f"The refusal in {weights_dir} reads the answerability probe, which is missing; "
                              "train it with `python -m training.answerability`, then `python -m training.calibrate`.")
     return Refusal.from_manifest(calibrated)
