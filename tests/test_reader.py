@@ -13,7 +13,7 @@ from qa.answer import NOT_FOUND, Reading, Refusal, compose_answer
 from qa.answer.reading import NO_SPAN, refusal_features
 from qa.hashing import file_sha256
 from qa.question import analyse_question
-from qa.reader.answerability import MIDDLE_LAYER, Answerability
+from qa.reader.answerability import FEATURE_LAYOUT, MIDDLE_LAYER, Answerability, feature_width
 from qa.reader.model import WEIGHTS_DIR, read_manifest
 from qa.reader.reader import Reader, Span, best_span, torch_logits
 from qa.reader.windows import PairEncoder, token_span
@@ -85,7 +85,7 @@ def test_a_tiny_random_model_runs_through_the_reader():
     assert all(s.end > s.start for s in spans) and spans == sorted(spans, key=lambda s: -s.score)
     assert all(s.answerable == 0.0 for s in spans)  # no probe, no opinion
 
-    width = 4 * model.config.hidden_size + 3
+    width = feature_width(model.config.hidden_size)
     rng = np.random.default_rng(0)
     probe = Answerability(np.zeros(width, np.float32), np.ones(width, np.float32),
                           *(rng.normal(size=shape).astype(np.float32) for shape in ((8, width), (8,), (1, 8), (1,))))
@@ -192,6 +192,10 @@ def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_
     with pytest.raises(ReaderMismatch, match="other reader weights"):
         load_probe(tmp_path, reader_sha256)
     manifest["answerability"]["reader_sha256"] = reader_sha256
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ReaderMismatch, match="another version's features"):  # a probe of an older version
+        load_probe(tmp_path, reader_sha256)
+    manifest["answerability"]["feature_layout"] = FEATURE_LAYOUT
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     assert load_probe(tmp_path, reader_sha256).w1.shape == (2, 5)
 

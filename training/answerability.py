@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.hashing import file_sha256
-from qa.reader.answerability import MARGIN_COLUMN, Answerability
+from qa.reader.answerability import FEATURE_LAYOUT, MARGIN_COLUMN, Answerability
 from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
 from qa.reader.runtime import load_reader
 from qa.settings import Settings
@@ -199,7 +199,7 @@ def main() -> int:
     settings = Settings.from_env()
     reader = load_reader(settings, args.weights, with_probe=False)
     reader_sha256 = file_sha256(args.weights / WEIGHTS_FILE)
-    tag = "-".join([reader_sha256[:12], *runtime_tag(settings)])
+    tag = "-".join([reader_sha256[:12], *runtime_tag(settings), f"layout{FEATURE_LAYOUT}"])
     was_cached = any(args.cache.glob(f"*-{tag}*.npy"))
     train, x_train, valid, x_valid = read_features(args, reader, tag)
     read_s = time.perf_counter() - started
@@ -222,7 +222,7 @@ def main() -> int:
                      "features_read_with": " ".join(runtime_tag(settings)),
                      "wall_s": round(time.perf_counter() - started, 1), "reading_s": round(read_s, 1),
                      "features_from_cache": was_cached},
-        "reader_sha256": reader_sha256, "gold_passage_valid": figures,
+        "reader_sha256": reader_sha256, "feature_layout": FEATURE_LAYOUT, "gold_passage_valid": figures,
         "command": "python -m training.answerability"}
     path.write_text(json.dumps(manifest, indent=1))
     print(json.dumps(manifest["answerability"], indent=1))

@@ -2,14 +2,15 @@
 trained on IDK-MRC `train` (answerable and unanswerable questions) and FacQA `train`
 (``python -m training.answerability``), including questions read with a passage of another
 topic or from the other data set. With the shipped seven-pass reader it separates IDK-MRC's
-unanswerable questions about as well as the reader's own no-answer margin (ROC AUC 0.89 against
-0.90 on the gold passage), and a Wikipedia question read with a news passage far better (0.93
-against 0.63; the reader's manifest, docs/evaluation.md); the calibrated refusal reads it, and it
+unanswerable questions about as well as the reader's own no-answer margin (ROC AUC 0.898 against
+0.905 on the gold passage), and a Wikipedia question read with a news passage far better (0.949
+against 0.625; the reader's manifest, docs/evaluation.md); the calibrated refusal reads it, and it
 helps rank spans across passages.
 
 Per window (the one holding the reader's best span): the ``<s>`` state of the last layer and of
-layer ``MIDDLE_LAYER``, the mean last-layer state of the question's and of the passage's tokens,
-and the span's score, no-answer score and margin. numpy only at question time."""
+layer ``MIDDLE_LAYER``, the mean state of the question's and of the passage's tokens in both
+layers, and the span's score, no-answer score and margin (``FEATURE_LAYOUT`` 2; layout 1 lacked
+the middle layer's means). numpy only at question time."""
 
 from __future__ import annotations
 
@@ -24,16 +25,26 @@ MIDDLE_LAYER = 9  # on IDK-MRC valid, first-pass reader: its <s> state alone rea
 ANSWERABILITY_FILE = "answerability.safetensors"
 TENSORS = ("mean", "scale", "w1", "b1", "w2", "b2")
 MARGIN_COLUMN = -1  # where window_features puts the span's margin (the reader's own signal)
+# What window_features returns; a probe trained on another layout is refused. Layout 2 (the middle
+# layer's token means added), IDK-MRC valid: ROC AUC 0.894 -> 0.898 on the gold passage, 0.822 ->
+# 0.857 against a distractor, 0.930 -> 0.949 against a news passage (docs/evaluation.md).
+FEATURE_LAYOUT = 2
+
+
+def feature_width(hidden: int) -> int:
+    """How many values window_features returns for a model of ``hidden`` units."""
+    return 6 * hidden + 3
 
 
 def window_features(last: np.ndarray, middle: np.ndarray, window: Window,
                     score: float, no_answer: float) -> np.ndarray:
     """One window's feature vector from its hidden states (``[tokens, hidden]`` each)."""
     end = len(window.input_ids) - 1  # the closing </s>
-    question = last[1:max(2, window.first - 2)]  # between <s> and </s></s>
-    passage = last[window.first:max(window.first + 1, end)]
+    question = slice(1, max(2, window.first - 2))  # between <s> and </s></s>
+    passage = slice(window.first, max(window.first + 1, end))
     scalars = np.array([score, no_answer, score - no_answer], dtype=np.float32)
-    return np.concatenate([last[0], middle[0], question.mean(0), passage.mean(0), scalars]).astype(np.float32)
+    means = [layer[tokens].mean(0) for layer in (last, middle) for tokens in (question, passage)]
+    return np.concatenate([last[0], middle[0], *means, scalars]).astype(np.float32)
 
 
 @dataclass(frozen=True)

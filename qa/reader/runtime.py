@@ -9,7 +9,7 @@ from pathlib import Path
 from qa.answer.reading import Refusal
 from qa.errors import mapped
 from qa.hashing import file_sha256
-from qa.reader.answerability import ANSWERABILITY_FILE, MIDDLE_LAYER, Answerability
+from qa.reader.answerability import ANSWERABILITY_FILE, FEATURE_LAYOUT, MIDDLE_LAYER, Answerability
 from qa.reader.model import (
     WEIGHTS_DIR,
     WEIGHTS_FILE,
@@ -57,8 +57,12 @@ def load_probe(weights_dir: Path, reader_sha256: str) -> Answerability | None:
     probe = Answerability.load(weights_dir)
     if probe is None:
         return None
-    if read_manifest(weights_dir).get("answerability", {}).get("reader_sha256") != reader_sha256:
+    trained = read_manifest(weights_dir).get("answerability", {})
+    if trained.get("reader_sha256") != reader_sha256:
         raise ReaderMismatch(f"The answerability probe in {weights_dir} was trained on other reader weights; "
+                             "retrain it with `python -m training.answerability`, then `python -m training.calibrate`.")
+    if trained.get("feature_layout") != FEATURE_LAYOUT:
+        raise ReaderMismatch(f"The answerability probe in {weights_dir} was trained on another version's features; "
                              "retrain it with `python -m training.answerability`, then `python -m training.calibrate`.")
     return probe
 
