@@ -13,7 +13,7 @@ from qa.answer import NOT_FOUND, Reading, Refusal, compose_answer
 from qa.answer.reading import NO_SPAN, refusal_features
 from qa.hashing import file_sha256
 from qa.question import analyse_question
-from qa.reader.answerability import FEATURE_LAYOUT, MIDDLE_LAYER, Answerability, feature_width
+from qa.reader.answerability import FEATURE_LAYOUT, MIDDLE_LAYER, Answerability
 from qa.reader.model import WEIGHTS_DIR, read_manifest
 from qa.reader.reader import Reader, Span, best_span, torch_logits
 from qa.reader.windows import PairEncoder, token_span
@@ -85,7 +85,7 @@ def test_a_tiny_random_model_runs_through_the_reader():
     assert all(s.end > s.start for s in spans) and spans == sorted(spans, key=lambda s: -s.score)
     assert all(s.answerable == 0.0 for s in spans)  # no probe, no opinion
 
-    width = feature_width(model.config.hidden_size)
+    width = 6 * model.config.hidden_size + 3  # feature layout 2: two <s> states, four token means, three scores
     rng = np.random.default_rng(0)
     probe = Answerability(np.zeros(width, np.float32), np.ones(width, np.float32),
                           *(rng.normal(size=shape).astype(np.float32) for shape in ((8, width), (8,), (1, 8), (1,))))

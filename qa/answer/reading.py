@@ -41,6 +41,7 @@ class Refusal:
 
 FEATURES = ("margin", "top_score", "answerable", "answerable_max", "chosen_answerable", "chosen_margin",
             "first_answerable", "first_margin", "margin_max", "coverage", "type_match")
+PROBE_FEATURES = frozenset({"answerable", "answerable_max", "chosen_answerable", "first_answerable"})  # need the probe
 NO_SPAN = -20.0  # a feature's value when the reader found no span at all
 
 

@@ -31,11 +31,6 @@ MARGIN_COLUMN = -1  # where window_features puts the span's margin (the reader's
 FEATURE_LAYOUT = 2
 
 
-def feature_width(hidden: int) -> int:
-    """How many values window_features returns for a model of ``hidden`` units."""
-    return 6 * hidden + 3
-
-
 def window_features(last: np.ndarray, middle: np.ndarray, window: Window,
                     score: float, no_answer: float) -> np.ndarray:
     """One window's feature vector from its hidden states (``[tokens, hidden]`` each)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from qa.answer.reading import Refusal
+from qa.answer.reading import PROBE_FEATURES, Refusal
 from qa.errors import mapped
 from qa.hashing import file_sha256
 from qa.reader.answerability import ANSWERABILITY_FILE, FEATURE_LAYOUT, MIDDLE_LAYER, Answerability
@@ -44,8 +44,7 @@ def load_refusal(weights_dir: Path = WEIGHTS_DIR) -> Refusal:
     calibrated = read_manifest(weights_dir).get("refusal")
     if not calibrated:
         return Refusal((1.0,), 0.0, 0.5)
-    reads_probe = any("answerable" in name for name in calibrated["features"])  # answerable, chosen_answerable, ...
-    if reads_probe and not (Path(weights_dir) / ANSWERABILITY_FILE).is_file():
+    if PROBE_FEATURES & set(calibrated["features"]) and not (Path(weights_dir) / ANSWERABILITY_FILE).is_file():
         raise ReaderMismatch(f"The refusal in {weights_dir} reads the answerability probe, which is missing; "
                              "train it with `python -m training.answerability`, then `python -m training.calibrate`.")
     return Refusal.from_manifest(calibrated)
