@@ -53,7 +53,8 @@ def run(corpus: Path, questions_file: Path | None = None, docs: int = 300, quest
         result["index"] = _bench_indexing(subset, index_dir, embedder, settings)
         question_list = _questions(questions, questions_file)
         result["query"] = _bench_queries(index_dir, settings, embedder, question_list)
-        result["cold_start_s"], result["serve_peak_rss_mb"] = _cold_start(index_dir, settings, question_list[:50])
+        result["cold_start_s"], result["cold_start_cpu_s"], result["serve_peak_rss_mb"] = _cold_start(
+            index_dir, settings, question_list[:50])
         result["seeds_ask"] = _bench_seeds_ask(Path(tmp) / "seeds-index", settings, embedder)
         result["qa_serve_peak_rss_mb"] = _serve_peak_rss(index_dir, settings, question_list[:30])
     result["scaling"] = [row for n in scale for row in _bench_scaling(n, embedder.dimension)]
@@ -273,26 +274,29 @@ def _serve_peak_rss(index_dir: Path, settings: Settings, questions: list[str]) -
         server.wait(30)
 
 
-def _cold_start(index_dir: Path, settings: Settings, questions: list[str]) -> tuple[float, float]:
-    """A fresh process: start -> first answer, and its peak memory after answering ``questions``.
+def _cold_start(index_dir: Path, settings: Settings, questions: list[str]) -> tuple[float, dict, float]:
+    """A fresh process: start -> first answer, the CPU time it spent on it (user and system: a
+    slow start shows whether the work or the kernel took longer), and its peak memory after
+    answering ``questions``.
 
     Peak memory is the process's own VmHWM: ``ru_maxrss`` would also count the parent's memory
     at fork (Linux keeps it across ``exec``), and this benchmark's parent holds several models."""
     code = (
-        "import json, sys, time; t0 = time.perf_counter()\n"
+        "import json, os, sys, time; t0 = time.perf_counter()\n"
         "from qa.assistant import Assistant\n"
         f"a = Assistant({str(index_dir)!r}); a.ask(sys.argv[1]); first = time.perf_counter() - t0\n"
+        "cpu = os.times(); cpu = {'user': round(cpu.user, 2), 'system': round(cpu.system, 2)}\n"
         "for q in json.loads(sys.argv[2]): a.ask(q)\n"
         "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]\n"
-        "print(json.dumps([first, int(hwm) / 1024]))\n"
+        "print(json.dumps([first, cpu, int(hwm) / 1024]))\n"
     )
     env = {**os.environ, "NEWSQA_MODEL": settings.model, "NEWSQA_CACHE_DIR": str(settings.cache_dir),
            "NEWSQA_RUNTIME": settings.runtime, "NEWSQA_PRECISION": settings.precision, "NEWSQA_READER": settings.reader,
            "NEWSQA_LLM": "off"}
     out = subprocess.run([sys.executable, "-c", code, questions[0], json.dumps(questions)], env=env,
                          capture_output=True, text=True, check=True)
-    first, rss = json.loads(out.stdout.strip().splitlines()[-1])
-    return round(first, 2), round(rss, 1)
+    first, cpu, rss = json.loads(out.stdout.strip().splitlines()[-1])
+    return round(first, 2), cpu, round(rss, 1)
 
 
 def synthetic_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
@@ -356,7 +360,9 @@ def render(result: dict) -> str:
           f"cosine to torch fp32 median {p['cosine_median']}, min {p['cosine_min']}" for p in i["embedding_paths"]],
         f"query ({q['questions']} questions, warm): retrieve median {q['retrieve_ms_median']} ms, "
         f"p95 {q['retrieve_ms_p95']} ms; ask median {q['ask_ms_median']} ms, p95 {q['ask_ms_p95']} ms",
-        f"cold start to first answer: {result['cold_start_s']} s; serving peak RSS {result['serve_peak_rss_mb']} MB "
+        f"cold start to first answer: {result['cold_start_s']} s (its CPU: user "
+        f"{result['cold_start_cpu_s']['user']} s, system {result['cold_start_cpu_s']['system']} s); "
+        f"serving peak RSS {result['serve_peak_rss_mb']} MB "
         f"(Assistant alone), {result['qa_serve_peak_rss_mb']} MB (`qa serve`, 30 questions through its API)",
         "ask on the seeds (reader {reader}, {questions} questions, warm): median {ask_ms_median} ms, "
         "p95 {ask_ms_p95} ms".format(**result["seeds_ask"]),
