@@ -19,16 +19,17 @@ of answerable questions would refuse), with the local model's seconds per questi
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import random
 import time
 from pathlib import Path
 
 import numpy as np
 
-from qa.generation.local_model import _quiet, model_path
+from qa.generation.models import chat_model
 from qa.reader.runtime import load_reader
 from qa.settings import Settings
+from training.data import jsonl_rows
 from training.evaluate_reader import roc_auc
 
 SEED = 0
@@ -41,8 +42,8 @@ PROMPT = ("<|im_start|>system\nYou check whether a passage answers a question.<|
 
 def sample(data: Path, count: int) -> tuple[list[dict], dict[str, str]]:
     folder = data / "idkmrc"
-    passages = {row["id"]: row["text"] for row in map(json.loads, (folder / "passages.jsonl").read_text().splitlines())}
-    rows = [row for row in map(json.loads, (folder / "qa.jsonl").read_text().splitlines()) if row["split"] == "valid"]
+    passages = {row["id"]: row["text"] for row in jsonl_rows(folder / "passages.jsonl")}
+    rows = [row for row in jsonl_rows(folder / "qa.jsonl") if row["split"] == "valid"]
     random.Random(SEED).shuffle(rows)
     answerable = [row for row in rows if row["kind"] == "answerable"][:count // 2]
     unanswerable = [row for row in rows if row["kind"] != "answerable"][:count // 2]
@@ -53,9 +54,8 @@ class Judge:
     """The local model's "yes" logit minus its "no" logit, for the first word of its reply."""
 
     def __init__(self, settings: Settings):
-        import llama_cpp
-        _quiet(llama_cpp)
-        self.model = llama_cpp.Llama(str(model_path(settings.cache_dir)), n_ctx=2048, n_threads=2, verbose=False)
+        # The model `ask` writes answers with, loaded the same way (threads, quiet, install hint).
+        self.model = chat_model(dataclasses.replace(settings, llm="local")).client
         first = {word: self.model.tokenize(word.encode(), add_bos=False)[0] for word in ("yes", "Yes", "no", "No")}
         self.yes, self.no = (first["yes"], first["Yes"]), (first["no"], first["No"])
 
