@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import random
 import time
 from pathlib import Path
@@ -98,8 +97,8 @@ def pipeline(data: Path, rows: list[dict], judge, chars: int) -> None:
         # A measurement reading the pipeline's evidence, the same call `ask` makes.
         scope, hits, reading = assistant._evidence(  # noqa: SLF001
             row["question"], 10, assistant.settings.retriever, Filters(), None)
-        p = reading.refusal.probability(refusal_features(scope.info, reading.spans, hits, reading.refusal.features))
-        shipped.append(math.log(max(p, 1e-12) / max(1 - p, 1e-12)))
+        shipped.append(reading.refusal.logit(refusal_features(scope.info, reading.spans, hits,
+                                                              reading.refusal.features)))
         started = time.perf_counter()
         if reading.spans:
             chosen = max(reading.spans, key=lambda span: span_rank(span, hits, DEFAULT_PARAMS))

@@ -30,9 +30,11 @@ class Refusal:
     threshold: float
     features: tuple[str, ...] = ("margin",)
 
+    def logit(self, values: dict[str, float]) -> float:
+        return self.bias + sum(w * values[name] for w, name in zip(self.weights, self.features))
+
     def probability(self, values: dict[str, float]) -> float:
-        z = self.bias + sum(w * values[name] for w, name in zip(self.weights, self.features))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.logit(values)))))
 
     @classmethod
     def from_manifest(cls, data: dict) -> Refusal:
