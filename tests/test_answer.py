@@ -3,6 +3,7 @@ import pytest
 from qa.answer import NOT_FOUND, compose_answer
 from qa.errors import InvalidQuestion
 from qa.question import analyse_question, clean_question
+from qa.text.dates import date_specificity, named_days
 from qa.text.entities import answer_spans
 from qa.types import Hits, Passage
 
@@ -34,6 +35,13 @@ def test_date_spans_cover_indonesian_forms():
     assert any("Juni 2024" in f for f in found)
     numbers = "Mereka mengirim 1.000 kontainer pada 2023."
     assert [numbers[a:b] for a, b in answer_spans(numbers, "number")] == ["1.000"]
+
+
+def test_a_spaced_day_and_month_is_a_date_too():
+    # Some news archives (FacQA's Kompas texts) write "Kamis (8/ 9)".
+    sentence = "Di hari terakhir Grand Prix Asia 2005, Kamis (8/ 9), tim beregu putra hanya meraih perunggu."
+    assert "Kamis (8/ 9)" in [sentence[a:b] for a, b in answer_spans(sentence, "when")]
+    assert (8, 9) in named_days(sentence) and date_specificity("( 8 / 9 )") == 1.0
 
 
 def test_when_answer_cites_the_dated_sentence_with_document_offsets():

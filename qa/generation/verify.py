@@ -31,7 +31,7 @@ _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.I)  # "10th" is the number
 _YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\w/])")
 _NUMBER_WORDS = {**LANGUAGES["id"].NUMBER_WORDS, **LANGUAGES["en"].NUMBER_WORDS}
-_NUMERIC_DAY = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
+_NUMERIC_DAY = re.compile(r"\b\d{1,2} ?/ ?\d{1,2}(?:/\d{2,4})?\b")  # "(8/ 9)": as some archives space it
 _WRITTEN_DAY = re.compile(rf"\b\d{{1,2}}\s+(?:{MONTH_WORDS})\b|\b(?:{MONTH_WORDS})\s+\d{{1,2}}\b", re.I)
 
 

@@ -26,10 +26,10 @@ FULL_DATE_PATTERNS = [
 # Any expression that dates something, from a calendar date to "tahun lalu".
 DATE_EXPR = re.compile(
     rf"""(?:
-        (?:(?:pada\s+)?(?:hari\s+)?\b(?:{DAY_WORDS})\b(?:\s*,?\s*\(\s*\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\s*\)
+        (?:(?:pada\s+)?(?:hari\s+)?\b(?:{DAY_WORDS})\b(?:\s*,?\s*\(\s*\d{{1,2}}\s*/\s*\d{{1,2}}(?:\s*/\s*\d{{2,4}})?\s*\)
             |\s*,?\s*\(?\d{{1,2}}\s+(?:{MONTH_WORDS})\b\.?(?:\s+\d{{4}})?\)?)?)
       | \b\d{{1,2}}/\d{{1,2}}/(?:19|20)\d{{2}}\b
-      | \(\d{{1,2}}/\d{{1,2}}\)
+      | \(\s*\d{{1,2}}\s*/\s*\d{{1,2}}\s*\)
       | \b\d{{1,2}}\s+(?:{MONTH_WORDS})\b\.?(?:\s+(?:19|20)\d{{2}})?
       | \b(?:{MONTH_WORDS})\b\.?\s+\d{{1,2}}(?!\d)(?:,\s*(?:19|20)\d{{2}})?
       | \b(?:bulan\s+)?(?:{MONTH_WORDS})\b\.?\s+(?:19|20)\d{{2}}
@@ -43,12 +43,12 @@ DATE_EXPR = re.compile(
 )
 CALENDAR_WORD = re.compile(rf"(?:{DAY_WORDS}|{MONTH_WORDS})", re.I)
 _CALENDAR_DATE = re.compile(
-    rf"\(\s*\d{{1,2}}/\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b\d{{1,2}}\s+(?:{MONTH_WORDS})\b"
+    rf"\(\s*\d{{1,2}}\s*/\s*\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b\d{{1,2}}\s+(?:{MONTH_WORDS})\b"
     rf"|\b(?:{MONTH_WORDS})\s+\d{{1,2}}(?!\d)", re.I)
 _MONTH_OR_DAY = re.compile(rf"\b(?:{DAY_WORDS}|{MONTH_WORDS})\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b({MONTH_WORDS})\b\.?\s+((?:19|20)\d{{2}})", re.I)
 _DAY = re.compile(rf"\b({DAY_WORDS})\b", re.I)
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})/(\d{{1,2}})\b|\b(\d{{1,2}})\s+({MONTH_WORDS})\b", re.I)
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}) ?/ ?(\d{{1,2}})\b|\b(\d{{1,2}})\s+({MONTH_WORDS})\b", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _RANGE_JOINS = "|".join(sorted({re.escape(w) for lang in LANGUAGES.values() for w in lang.TIME_RANGE_JOIN},
                                key=len, reverse=True))
