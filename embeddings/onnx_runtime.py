@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -30,10 +31,12 @@ TOKEN_BUDGET = 16_384  # padded tokens per batch: memory stays flat, long texts 
 MAX_BATCH = 64
 
 
-def export_encoder(module, target: Path, output_names: Sequence[str], precision: str) -> Path:
+def export_encoder(module, target: Path, output_names: Sequence[str], precision: str,
+                   keep_fp32: str = "") -> Path:
     """Export a torch ``module(input_ids, attention_mask)`` to ``target`` (ONNX, dynamic batch and
-    sequence axes), quantised to int8 (dynamic, per channel) when asked. Atomic: written in a
-    temporary sibling folder and renamed into place."""
+    sequence axes), quantised to int8 (dynamic, per channel) when asked, except the nodes whose
+    name matches the regular expression ``keep_fp32``. Atomic: written in a temporary sibling
+    folder and renamed into place."""
     if precision not in PRECISIONS:
         raise UnknownOption(f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}.")
     import torch
@@ -56,7 +59,8 @@ def export_encoder(module, target: Path, output_names: Sequence[str], precision:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
             result = tmp / "model-int8.onnx"
-            quantize_dynamic(str(fp32), str(result), per_channel=True, weight_type=QuantType.QInt8)
+            quantize_dynamic(str(fp32), str(result), per_channel=True, weight_type=QuantType.QInt8,
+                             nodes_to_exclude=_matching_nodes(fp32, keep_fp32))
         os.replace(result, target)
     except ModelLoadError:
         raise
@@ -65,6 +69,15 @@ def export_encoder(module, target: Path, output_names: Sequence[str], precision:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _matching_nodes(path: Path, pattern: str) -> list[str]:
+    if not pattern:
+        return []
+    import onnx
+
+    return [node.name for node in onnx.load(str(path), load_external_data=False).graph.node
+            if re.search(pattern, node.name)]
 
 
 def session(path: Path, threads: int | None = None):

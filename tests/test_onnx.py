@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from embeddings.models import load_embedder
-from embeddings.onnx_runtime import token_batches
+from embeddings.onnx_runtime import export_encoder, token_batches
 from tests.conftest import MODEL_CACHE
 
 SENTENCES = [
@@ -29,6 +29,25 @@ def test_token_batches_keep_every_row_once_and_respect_the_budget():
     assert sorted(seen) == list(range(len(lengths)))
     assert all(size <= 600 or len(rows) == 1 for size in sizes)
     assert [lengths[i] for i in seen] == sorted(lengths, reverse=True)
+
+
+def test_int8_export_keeps_the_nodes_asked_in_fp32(tmp_path):
+    import onnx
+    import torch
+
+    class TwoLayers(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.kept, self.rounded = torch.nn.Linear(8, 8), torch.nn.Linear(8, 8)
+
+        def forward(self, input_ids, attention_mask):
+            x = (input_ids * attention_mask).float().unsqueeze(-1).expand(-1, -1, 8)
+            return self.rounded(torch.relu(self.kept(x)))
+
+    path = export_encoder(TwoLayers(), tmp_path / "model.onnx", ["out"], "int8", keep_fp32=r"^/kept/")
+    ops = {node.name: node.op_type for node in onnx.load(str(path)).graph.node}
+    assert ops["/kept/MatMul"] == "MatMul"  # left in fp32
+    assert "MatMulInteger" in ops.values() and "/rounded/MatMul" not in ops  # the other one quantised
 
 
 @pytest.mark.slow

@@ -253,7 +253,7 @@ def test_elsewhere_distractors_come_from_the_other_data_sets_index():
 
 def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_them(tmp_path):
     from qa.settings import Settings
-    from training.calibrate import weights_tag
+    from training.calibrate import READER_EXPORT_VERSION, weights_tag
 
     settings = Settings(runtime="onnx", precision="int8")
     (tmp_path / "reader.safetensors").write_bytes(b"reader one")
@@ -262,11 +262,12 @@ def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_
     with_probe = weights_tag(tmp_path, settings)
     (tmp_path / "reader.safetensors").write_bytes(b"reader two")
     assert len({without_probe, with_probe, weights_tag(tmp_path, settings)}) == 3
-    assert without_probe.endswith("-none-onnx-int8")
+    onnx = f"-onnx{READER_EXPORT_VERSION}-int8"  # a new export recipe reads other features
+    assert without_probe.endswith("-none" + onnx)
     assert weights_tag(tmp_path, settings.with_(runtime="torch", precision="fp32")).endswith("-torch-fp32")
-    assert weights_tag(tmp_path, settings.with_(reader_precision="fp32")).endswith("-onnx-int8-reader-fp32")
-    assert weights_tag(tmp_path, settings.with_(reader_precision="int8")).endswith("-onnx-int8")
-    assert "-onnx-int8-adapter-" in weights_tag(tmp_path, settings.with_(query_adapter="on"))  # moves English
+    assert weights_tag(tmp_path, settings.with_(reader_precision="fp32")).endswith(onnx + "-reader-fp32")
+    assert weights_tag(tmp_path, settings.with_(reader_precision="int8")).endswith(onnx)
+    assert onnx + "-adapter-" in weights_tag(tmp_path, settings.with_(query_adapter="on"))  # moves English
 
 
 def test_a_missing_query_adapter_stops_the_calibration_with_what_to_do(tmp_path, monkeypatch):

@@ -37,6 +37,7 @@ from qa.filters import Filters
 from qa.hashing import file_sha256
 from qa.reader.answerability import ANSWERABILITY_FILE
 from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
+from qa.reader.runtime import EXPORT_VERSION as READER_EXPORT_VERSION
 from qa.settings import Settings
 from training.data import QUESTION_FILES, jsonl_rows
 from training.evaluate_reader import roc_auc
@@ -106,10 +107,12 @@ def weights_tag(weights: Path, settings: Settings) -> str:
 
 
 def runtime_tag(settings: Settings) -> list[str]:
-    """What runs the encoder and the reader: the runtime, the precision, the reader's own when it
-    differs, and the English query adapter when it is on (it changes what English questions retrieve)."""
+    """What runs the encoder and the reader: the runtime (with ONNX, the reader's export recipe),
+    the precision, the reader's own when it differs, and the English query adapter when it is on (it
+    changes what English questions retrieve)."""
     reader = settings.resolved_reader_precision
-    tag = [settings.runtime, settings.precision] + ([f"reader-{reader}"] if reader != settings.precision else [])
+    runtime = f"onnx{READER_EXPORT_VERSION}" if settings.runtime == "onnx" else settings.runtime
+    tag = [runtime, settings.precision] + ([f"reader-{reader}"] if reader != settings.precision else [])
     if settings.query_adapter == "on":
         load_adapter(ENGLISH_ADAPTER_DIR)  # a missing or corrupt adapter is refused with what to do
         tag.append("adapter-" + file_sha256(ENGLISH_ADAPTER_DIR / MATRIX_FILE)[:12])
