@@ -75,7 +75,8 @@ def ask(page, question: str, answers_before: int) -> None:
             const bots = document.querySelectorAll('#qa-chat [data-testid=bot]');
             if (bots.length <= {answers_before}) return false;
             const last = bots[bots.length - 1].innerText;
-            return last.trim().endsWith(']') || last.includes('Not found in the articles');
+            // done when it ends with a citation: "... [2]" or "... [2] (also reported by [3])"
+            return /\\]\\)?$/.test(last.trim()) || last.includes('Not found in the articles');
         }}""",
         timeout=120_000)
     page.wait_for_function("document.querySelectorAll('#qa-pick input[type=radio]').length > 0")
