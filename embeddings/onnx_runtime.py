@@ -72,12 +72,19 @@ def export_encoder(module, target: Path, output_names: Sequence[str], precision:
 
 
 def _matching_nodes(path: Path, pattern: str) -> list[str]:
+    """The nodes of ``path`` whose name matches ``pattern``; a pattern that matches none is refused,
+    since the model would then be quantised whole without a word (say, after an exporter renamed
+    its nodes)."""
     if not pattern:
         return []
     import onnx
 
-    return [node.name for node in onnx.load(str(path), load_external_data=False).graph.node
-            if re.search(pattern, node.name)]
+    names = [node.name for node in onnx.load(str(path), load_external_data=False).graph.node
+             if re.search(pattern, node.name)]
+    if not names:
+        raise ModelLoadError(f"No node of the exported model matches {pattern!r}, the nodes to keep in fp32; "
+                             "the exporter names them otherwise now: update the pattern and the export version.")
+    return names
 
 
 def session(path: Path, threads: int | None = None):

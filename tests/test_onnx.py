@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from embeddings.errors import ModelLoadError
 from embeddings.models import load_embedder
 from embeddings.onnx_runtime import export_encoder, token_batches
 from tests.conftest import MODEL_CACHE
@@ -31,8 +32,7 @@ def test_token_batches_keep_every_row_once_and_respect_the_budget():
     assert [lengths[i] for i in seen] == sorted(lengths, reverse=True)
 
 
-def test_int8_export_keeps_the_nodes_asked_in_fp32(tmp_path):
-    import onnx
+def two_layers():
     import torch
 
     class TwoLayers(torch.nn.Module):
@@ -44,10 +44,23 @@ def test_int8_export_keeps_the_nodes_asked_in_fp32(tmp_path):
             x = (input_ids * attention_mask).float().unsqueeze(-1).expand(-1, -1, 8)
             return self.rounded(torch.relu(self.kept(x)))
 
-    path = export_encoder(TwoLayers(), tmp_path / "model.onnx", ["out"], "int8", keep_fp32=r"^/kept/")
+    return TwoLayers()
+
+
+def test_int8_export_keeps_the_nodes_asked_in_fp32(tmp_path):
+    import onnx
+
+    path = export_encoder(two_layers(), tmp_path / "model.onnx", ["out"], "int8", keep_fp32=r"^/kept/")
     ops = {node.name: node.op_type for node in onnx.load(str(path)).graph.node}
     assert ops["/kept/MatMul"] == "MatMul"  # left in fp32
     assert "MatMulInteger" in ops.values() and "/rounded/MatMul" not in ops  # the other one quantised
+
+
+def test_a_pattern_to_keep_in_fp32_that_matches_no_node_is_refused(tmp_path):
+    target = tmp_path / "model.onnx"
+    with pytest.raises(ModelLoadError, match="No node of the exported model matches"):
+        export_encoder(two_layers(), target, ["out"], "int8", keep_fp32=r"^/renamed/")
+    assert list(tmp_path.iterdir()) == []  # nothing half-built left behind
 
 
 @pytest.mark.slow

@@ -173,7 +173,7 @@ def test_the_calibrated_threshold_refuses_at_most_the_allowed_share_of_answerabl
 
 def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_to_do(tmp_path):
     from qa.reader.model import ReaderMismatch
-    from qa.reader.runtime import load_probe, load_refusal
+    from qa.reader.runtime import EXPORT_VERSION, load_probe, load_refusal
 
     (tmp_path / "reader.safetensors").write_bytes(b"the reader's weights")
     refusal = {"features": ["margin", "answerable"], "weights": [1.0, 1.0], "bias": 0.0, "threshold": 0.5}
@@ -196,6 +196,12 @@ def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_
     with pytest.raises(ReaderMismatch, match="another version's features"):  # a probe of an older version
         load_probe(tmp_path, reader_sha256)
     manifest["answerability"]["feature_layout"] = FEATURE_LAYOUT
+    manifest["answerability"]["training"] = {"features_read_with": "onnx2 int8"}  # before the export changed
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ReaderMismatch, match="another export of the reader"):
+        load_probe(tmp_path, reader_sha256)
+    assert load_probe(tmp_path, reader_sha256, "torch").w1.shape == (2, 5)  # torch runs no export
+    manifest["answerability"]["training"] = {"features_read_with": f"onnx{EXPORT_VERSION} int8"}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     assert load_probe(tmp_path, reader_sha256).w1.shape == (2, 5)
 

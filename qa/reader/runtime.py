@@ -53,9 +53,10 @@ def load_refusal(weights_dir: Path = WEIGHTS_DIR) -> Refusal:
     return Refusal.from_manifest(calibrated)
 
 
-def load_probe(weights_dir: Path, reader_sha256: str) -> Answerability | None:
+def load_probe(weights_dir: Path, reader_sha256: str, runtime: str = "onnx") -> Answerability | None:
     """The answerability probe, refused when it was trained on other reader weights than those
-    whose SHA-256 is ``reader_sha256``."""
+    whose SHA-256 is ``reader_sha256``, on another feature layout, or (on ONNX Runtime) on the
+    features of another export recipe than this version's."""
     probe = Answerability.load(weights_dir)
     if probe is None:
         return None
@@ -66,6 +67,11 @@ def load_probe(weights_dir: Path, reader_sha256: str) -> Answerability | None:
     if trained.get("feature_layout") != FEATURE_LAYOUT:
         raise ReaderMismatch(f"The answerability probe in {weights_dir} was trained on another version's features; "
                              "retrain it with `python -m training.answerability`, then `python -m training.calibrate`.")
+    read_with = trained.get("training", {}).get("features_read_with", "").split()
+    if runtime == "onnx" and read_with and read_with[0].startswith("onnx") and read_with[0] != f"onnx{EXPORT_VERSION}":
+        raise ReaderMismatch(f"The answerability probe in {weights_dir} was trained on the features of another "
+                             f"export of the reader ({read_with[0]}, this version's is onnx{EXPORT_VERSION}); retrain "
+                             "it with `python -m training.answerability`, then `python -m training.calibrate`.")
     return probe
 
 
@@ -76,7 +82,7 @@ def _load(settings: Settings, weights_dir: Path, with_probe: bool) -> Reader:
     check_base(read_manifest(weights_dir), fingerprint, weights_dir)
     encoder = PairEncoder(load_tokenizer(folder / "tokenizer.json"))
     reader_sha256 = file_sha256(weights_dir / WEIGHTS_FILE)
-    probe = load_probe(weights_dir, reader_sha256) if with_probe else None
+    probe = load_probe(weights_dir, reader_sha256, settings.runtime) if with_probe else None
     if settings.runtime == "torch":
         model, _ = load_torch_reader(settings, weights_dir)
         return Reader(encoder, torch_logits(model), probe)
