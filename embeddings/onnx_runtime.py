@@ -93,6 +93,10 @@ def session(path: Path, threads: int | None = None):
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # After a run, ONNX Runtime's threads spin waiting for the next one and take the cores from what
+    # follows a model call (numpy, the index, the next model): seeds `ask` p50 21-41 ms lower on 2
+    # cores, the same answers (qa bench, docs/benchmarks.md).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if threads:
         options.intra_op_num_threads = threads
     try:

@@ -7,7 +7,7 @@ import pytest
 
 from embeddings.errors import ModelLoadError
 from embeddings.models import load_embedder
-from embeddings.onnx_runtime import export_encoder, token_batches
+from embeddings.onnx_runtime import export_encoder, session, token_batches
 from tests.conftest import MODEL_CACHE
 
 SENTENCES = [
@@ -54,6 +54,12 @@ def test_int8_export_keeps_the_nodes_asked_in_fp32(tmp_path):
     ops = {node.name: node.op_type for node in onnx.load(str(path)).graph.node}
     assert ops["/kept/MatMul"] == "MatMul"  # left in fp32
     assert "MatMulInteger" in ops.values() and "/rounded/MatMul" not in ops  # the other one quantised
+
+
+def test_sessions_do_not_spin_between_runs(tmp_path):
+    path = export_encoder(two_layers(), tmp_path / "model.onnx", ["out"], "fp32")
+    options = session(path).get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
 
 
 def test_a_pattern_to_keep_in_fp32_that_matches_no_node_is_refused(tmp_path):
