@@ -70,7 +70,7 @@ def page_server(scratch):
         time.sleep(0.5)
     yield
     server.terminate()
-    server.wait(30)
+    assert server.wait(30) == 0  # SIGTERM, as a service manager sends it, stops the page cleanly
 
 
 @pytest.mark.parametrize("lang,code", runnable(), ids=lambda v: v.split("\n")[0][:40] if "\n" in str(v) else v)

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from html import escape
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,7 @@ from qa.ingest import load_documents
 from qa.stores.folder import current_version
 from qa.uploads import safe_filename
 from tests.conftest import REPO, SEEDS, FakeEmbedder
-from ui.app import serve, upload_summary
+from ui.app import AnswerFiles, serve, upload_summary
 from ui.render import article_view, source_cards
 
 
@@ -173,6 +174,21 @@ def test_article_text_is_escaped_in_every_view():
         assert "<script" not in html and "<img" not in html and "<i>s</i>" not in html
         assert escape(doc.title) in html  # the title is shown, as text
         assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html  # markup shown as text
+
+
+def test_the_page_keeps_only_its_latest_answer_files_and_removes_them_with_it():
+    passage = Passage(doc_id="x", start=0, end=12, text="Lavrov tiba.", score=1.0, title="Judul")
+    files = AnswerFiles(keep=2)
+    assert files.folder is None  # nothing on disk until there is an answer
+    written = [files.write(Answer(f"q{i}", f"answer {i}", [Citation(1, passage)], [passage], False))
+               for i in range(5)]
+    kept = [paths for paths in written if all(os.path.exists(p) for p in paths)]
+    assert kept == written[-2:]  # the older ones are gone, the latest two are whole
+    markdown, exported = (Path(p).read_text(encoding="utf-8") for p in written[-1])
+    assert "answer 4" in markdown and json.loads(exported)["question"] == "q4"
+    folder = files.folder
+    del files
+    assert not folder.exists()  # nothing left behind once the page is gone
 
 
 def test_documents_with_markup_are_stored_as_text(tmp_path):

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+import shutil
 import tempfile
+import threading
+import weakref
 from html import escape
 from pathlib import Path
 
@@ -36,11 +39,17 @@ SCROLL_TO_HIGHLIGHT = ("() => { setTimeout(() => { const el = document.getElemen
                        " if (el) el.scrollIntoView({block: 'center'}); }, 200); }")
 TABLE_HEADERS = ["title", "source", "date", "lang", "chunks", "id"]
 ADDED_SHOWN = 10  # articles named in an upload report; the rest are counted
+# Gradio serves its own copy of each download file, made as the answer is shown: the page keeps
+# only its latest answers' files, and Gradio deletes its copies (and uploads) a day old, hourly.
+ANSWER_FILES_KEPT = 32
+CACHE_SWEEP_S = (3600, 86400)  # (how often, how old): Blocks(delete_cache=...)
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
     settings = assistant.settings
-    with gr.Blocks(title="News QA: cited answers from your articles", fill_width=True) as demo:
+    answer_files = AnswerFiles()
+    with gr.Blocks(title="News QA: cited answers from your articles", fill_width=True,
+                   delete_cache=CACHE_SWEEP_S) as demo:
         gr.Markdown("## News QA\nAsk in English or Indonesian. Every answer cites the passages it comes from.")
         cited = gr.State([])
         answers = gr.State({})  # chat message index -> the Answer shown there (for feedback)
@@ -114,7 +123,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             history[-1] = {"role": "assistant", "content": _as_text(answer.text) + _provenance(answer)}
             state = _cited_state(answer)
             choices = [item["label"] for item in state]
-            markdown_file, json_file = _export_files(answer)
+            markdown_file, json_file = answer_files.write(answer)
             shown_answers = {**(shown_answers or {}), len(history) - 1: answer}
             yield (history, "", note, source_cards(answer), gr.update(choices=choices, value=None), "", state,
                    shown_answers, gr.update(value=markdown_file, visible=True),
@@ -233,12 +242,28 @@ def _outlets(assistant: Assistant) -> list[str]:
         return []
 
 
-def _export_files(answer: Answer) -> tuple[str, str]:
-    """The answer as a Markdown and a JSON file, for the download buttons."""
-    folder = Path(tempfile.mkdtemp(prefix="newsqa-answer-"))
-    (folder / "answer.md").write_text(answer_markdown(answer), encoding="utf-8")
-    (folder / "answer.json").write_text(answer_json(answer), encoding="utf-8")
-    return str(folder / "answer.md"), str(folder / "answer.json")
+class AnswerFiles:
+    """Each answer as a Markdown and a JSON file, for the download buttons: in one temporary folder
+    per page, made with the first answer, which holds the latest ``keep`` answers and goes with
+    the process (a server that runs for months must not leave a folder per answer behind)."""
+
+    def __init__(self, keep: int = ANSWER_FILES_KEPT):
+        self.folder: Path | None = None
+        self.keep, self._written, self._lock = keep, 0, threading.Lock()
+
+    def write(self, answer: Answer) -> tuple[str, str]:
+        with self._lock:  # answers are shown concurrently (the queue runs several at once)
+            if self.folder is None:
+                self.folder = Path(tempfile.mkdtemp(prefix="newsqa-answers-"))
+                weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
+            self._written += 1
+            number = self._written
+        folder = self.folder / str(number)
+        folder.mkdir()
+        (folder / "answer.md").write_text(answer_markdown(answer), encoding="utf-8")
+        (folder / "answer.json").write_text(answer_json(answer), encoding="utf-8")
+        shutil.rmtree(self.folder / str(number - self.keep), ignore_errors=True)
+        return str(folder / "answer.md"), str(folder / "answer.json")
 
 
 def _notice(message: str) -> str:

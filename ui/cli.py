@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -242,8 +243,15 @@ def _serve(args) -> int:
     from ui.app import serve
 
     settings = Settings.from_env(host=args.host, port=args.port)
+    # Stopped by a service manager (SIGTERM) as by Ctrl-C: the page's server closes and the process
+    # exits cleanly, taking its temporary files with it.
+    signal.signal(signal.SIGTERM, _interrupt)
     serve(settings, args.index)
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
