@@ -41,7 +41,7 @@ TABLE_HEADERS = ["title", "source", "date", "lang", "chunks", "id"]
 ADDED_SHOWN = 10  # articles named in an upload report; the rest are counted
 # Gradio serves its own copy of each download file, made as the answer is shown: the page keeps
 # only its latest answers' files, and Gradio deletes its copies (and uploads) a day old, hourly.
-ANSWER_FILES_KEPT = 32
+ANSWER_FILES_KEPT = 32  # far more than can be shown at once (the queue runs 4 at a time)
 CACHE_SWEEP_S = (3600, 86400)  # (how often, how old): Blocks(delete_cache=...)
 
 
