@@ -94,13 +94,16 @@ class Assistant:
         return self._embedder
 
     # -- indexing ------------------------------------------------------------------------
-    def index(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IndexReport:
-        """Index files and folders (replacing what the index held); unchanged text is not re-embedded.
+    def index(self, paths: Iterable[str | Path], progress: Progress | None = None,
+              replace: bool = True) -> IndexReport:
+        """Index files and folders; unchanged text is not re-embedded. ``replace``: the index holds
+        exactly the articles under ``paths`` afterwards (others, uploads included, are removed, as
+        are files deleted since); ``replace=False`` adds them and keeps everything else.
 
         Raises ``NothingToIndex`` (the index left as it was) when no article can be read."""
         paths = [paths] if isinstance(paths, str | Path) else list(paths)
         with self._writing():
-            report = build_index(self.store, self.embedder, self.settings, paths, progress)
+            report = build_index(self.store, self.embedder, self.settings, paths, progress, replace_all=replace)
             self._load_new_version()
             return report
 

@@ -140,7 +140,10 @@ def evaluate(gold: str | Path, index_dir: str | Path | None = None, corpus: list
     if limit:
         questions = questions[:limit]
     if not questions:
-        raise GoldFileError(f"No usable question in {gold}" + (f" ({len(problems)} bad lines)" if problems else "."))
+        raise GoldFileError(f"No usable question in {gold}" + (
+            f" ({len(problems)} bad line(s); the first, {problems[0]}). A line needs id, question, answers "
+            "(a list, empty when unanswerable) and evidence (or context_id): see eval/seeds_gold.jsonl."
+            if problems else "."))
     records = [_run_one(assistant, q, k, mode) for q in questions]
     result = _aggregate(records, questions)
     result.update({"mode": mode, "k": k, "gold": str(gold), "problems": [str(p) for p in problems]})

@@ -198,5 +198,7 @@ def _check(name: str, value, kind) -> None:
     if name in ("batch_size", "embed_workers", "chunk_chars", "top_k", "max_question_chars", "max_upload_files",
                 "max_upload_mb", "port") and value < 1:
         raise SettingsError(f"{_variable(name)} must be at least 1, got {value!r}.")
+    if name == "port" and value > 65535:
+        raise SettingsError(f"{_variable(name)} must be a port number, 1-65535; got {value!r}.")
     if kind is str and not isinstance(value, str):
         raise SettingsError(f"{_variable(name)} must be text, got {value!r}.")

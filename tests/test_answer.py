@@ -68,6 +68,8 @@ def test_abstains_when_the_question_names_something_absent():
     answer = answer_to("What did Lavrov say about Taiwan?", [p])
     assert answer.abstained and answer.text == NOT_FOUND and answer.citations == []
     assert answer.passages == [p]  # the nearest passages are still shown
+    asked_in_indonesian = answer_to("Apa kata Lavrov tentang Taiwan?", [p])
+    assert asked_in_indonesian.abstained and asked_in_indonesian.text == "Tidak ditemukan dalam artikel."
 
 
 def test_names_known_to_the_corpus_are_weaker_evidence():

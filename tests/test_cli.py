@@ -30,6 +30,63 @@ def test_index_then_ask_json(tmp_path, capsys, monkeypatch, fake_model):
     assert all("n" in c for c in data["citations"])
 
 
+@pytest.mark.parametrize("args,says", [
+    (("ask", "Lavrov?", "-k", "0"), "argument -k: 0 is out of range (1 or more)"),
+    (("eval", "--gold", "gold.jsonl", "-k", "-3"), "argument -k: -3 is out of range"),
+    (("serve", "--port", "99999"), "argument --port: 99999 is out of range (1-65535)"),
+    (("index", "a.txt", "--watch", "--interval", "0"), "argument --interval: 0 must be more than 0 seconds"),
+    (("index", "a.txt", "--workers", "many"), "argument --workers: 'many' is not a whole number"),
+])
+def test_out_of_range_options_are_refused_before_anything_runs(capsys, args, says):
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    assert exited.value.code == 2 and says in capsys.readouterr().err
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_the_evaluation(tmp_path, capsys):
+    code, _, err = run(capsys, "eval", "--gold", str(tmp_path / "never-read.jsonl"),
+                       "--report", str(tmp_path / "no-such-folder" / "report.md"))
+    assert code == 2 and "the folder" in err and "does not exist" in err  # not "cannot read the gold file"
+
+
+def test_indexing_into_a_file_says_so(tmp_path, capsys, monkeypatch, fake_model):
+    monkeypatch.setenv("NEWSQA_MODEL", "fake")
+    monkeypatch.setenv("NEWSQA_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "a-file").write_text("not an index")
+    code, _, err = run(capsys, "index", str(SEEDS), "--index", str(tmp_path / "a-file"))
+    assert code == 2 and "is a file, not an index folder" in err
+    assert (tmp_path / "a-file").read_text() == "not an index"
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path, monkeypatch):
+    import os
+    import sys
+
+    monkeypatch.setenv("NEWSQA_CACHE_DIR", str(tmp_path / "cache"))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `qa ... | head -1` once head has exited
+    with open(write_end, "w") as closed_pipe:
+        monkeypatch.setattr(sys, "stdout", closed_pipe)
+        assert main(["feedback"]) == 0  # it prints a line, which cannot be written
+
+
+def test_index_holds_exactly_its_paths_and_add_keeps_the_rest(tmp_path, capsys, monkeypatch, fake_model):
+    monkeypatch.setenv("NEWSQA_MODEL", "fake")
+    monkeypatch.setenv("NEWSQA_CACHE_DIR", str(tmp_path / "cache"))
+    index = str(tmp_path / "idx")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "kenya.txt").write_text("Kenya membuka ladang surya terbesar di Afrika Timur pada Senin, kata menteri.")
+    assert run(capsys, "index", str(SEEDS), "--index", index)[0] == 0
+    code, out, _ = run(capsys, "index", str(extra), "--index", index, "--add")
+    assert code == 0 and "Indexed 6 documents" in out and "removed 0" in out
+    code, out, _ = run(capsys, "index", str(extra), "--index", index)  # without --add: only what is under extra/
+    assert code == 0 and "Indexed 1 documents" in out and "removed 5" in out
+    assert "`qa index --add` keeps what is already indexed" in out
+    code, _, err = run(capsys, "index", str(extra), "--index", index, "--add", "--watch")
+    assert code == 2 and "cannot go together" in err
+
+
 def test_errors_are_messages_not_tracebacks(tmp_path, capsys, monkeypatch, fake_model):
     monkeypatch.setenv("NEWSQA_MODEL", "fake")
     code, _, err = run(capsys, "ask", "Lavrov?", "--index", str(tmp_path / "none"))

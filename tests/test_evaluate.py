@@ -95,3 +95,9 @@ def test_empty_gold_file_is_an_error(fake_assistant, tmp_path):
     (tmp_path / "empty.jsonl").write_text("")
     with pytest.raises(GoldFileError):
         evaluate(tmp_path / "empty.jsonl", assistant=fake_assistant)
+
+
+def test_a_gold_file_with_no_usable_line_says_what_a_line_needs(fake_assistant, tmp_path):
+    (tmp_path / "gold.jsonl").write_text(json.dumps({"question": "Siapa?"}) + "\n")
+    with pytest.raises(GoldFileError, match=r"gold.jsonl:1: missing field\(s\): id, answers.*A line needs id"):
+        evaluate(tmp_path / "gold.jsonl", assistant=fake_assistant)

@@ -162,6 +162,21 @@ def test_serving_off_loopback_requires_credentials():
     assert Settings(auth="ann:secret, bob:pw").credentials == [("ann", "secret"), ("bob", "pw")]
     with pytest.raises(SettingsError, match="NEWSQA_AUTH must be 'user:password'"):
         Settings.from_env({"NEWSQA_AUTH": "nopassword"})
+    with pytest.raises(SettingsError, match="NEWSQA_PORT must be a port number, 1-65535"):
+        Settings.from_env({"NEWSQA_PORT": "99999"})
+
+
+def test_a_port_in_use_is_a_message_that_names_our_option(fake_assistant):
+    import socket
+
+    from ui.app import launch
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(QAError, match=f"Cannot serve on 127.0.0.1:{port}.*--port"):
+            launch(fake_assistant, "127.0.0.1", port, block=False)
 
 
 def test_article_text_is_escaped_in_every_view():

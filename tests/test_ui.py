@@ -76,7 +76,8 @@ def ask(page, question: str, answers_before: int) -> None:
             if (bots.length <= {answers_before}) return false;
             const last = bots[bots.length - 1].innerText;
             // done when it ends with a citation: "... [2]" or "... [2] (also reported by [3])"
-            return /\\]\\)?$/.test(last.trim()) || last.includes('Not found in the articles');
+            return /\\]\\)?$/.test(last.trim()) || last.includes('Not found in the articles')
+                || last.includes('Tidak ditemukan dalam artikel');
         }}""",
         timeout=120_000)
     page.wait_for_function("document.querySelectorAll('#qa-pick input[type=radio]').length > 0")

@@ -322,9 +322,13 @@ def serve(settings: Settings, index_dir: str | Path | None = None, block: bool =
 
 def launch(assistant: Assistant, host: str, port: int, auth=None, block: bool = True) -> gr.Blocks:
     demo = build_app(assistant)
-    demo.queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, auth=auth, css=CSS, js=CARD_CLICK_JS, show_error=False,
-        prevent_thread_lock=not block,
-        quiet=True, max_file_size=f"{assistant.settings.max_upload_mb}mb",
-    )
+    try:
+        demo.queue(default_concurrency_limit=4).launch(
+            server_name=host, server_port=port, auth=auth, css=CSS, js=CARD_CLICK_JS, show_error=False,
+            prevent_thread_lock=not block,
+            quiet=True, max_file_size=f"{assistant.settings.max_upload_mb}mb",
+        )
+    except OSError as exc:  # Gradio's message names its own variables, not ours
+        raise QAError(f"Cannot serve on {host}:{port}: the port is in use or cannot be bound there. Choose another "
+                      "with --port (or NEWSQA_PORT), or stop what holds it.") from exc
     return demo

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -29,13 +30,45 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("qa").setLevel(logging.INFO)
     try:
-        return args.run(args) or 0
+        status = args.run(args) or 0
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `qa ask ... | head -1`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
+
+
+def _whole_number(low: int, high: int | None = None):
+    """An argparse type: a whole number from ``low`` (to ``high``), refused with the range otherwise."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({low}" + (f"-{high})" if high else " or more)"))
+        return value
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0 seconds")
+    return value
+
+
+COUNT = _whole_number(1)
+PORT = _whole_number(1, 65535)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,10 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="index files or folders of articles (.txt .md .html .jsonl)")
     p.add_argument("paths", nargs="+", type=Path)
     _index_option(p)
+    p.add_argument("--add", action="store_true",
+                   help="add or update the articles under PATHS and keep the rest (by default the index then "
+                        "holds exactly the articles under PATHS)")
     p.add_argument("--watch", action="store_true",
                    help="then keep the index in step with PATHS (new, changed, deleted files) until Ctrl-C")
-    p.add_argument("--interval", type=float, default=1.0, help="seconds between scans with --watch (default 1)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
+    p.add_argument("--interval", type=_seconds, default=1.0, help="seconds between scans with --watch (default 1)")
+    p.add_argument("--workers", type=COUNT, default=None, metavar="N",
                    help="embed in N processes (default $NEWSQA_EMBED_WORKERS or 1; for many cores)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=_index)
@@ -56,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with cited passages")
     p.add_argument("question")
     _index_option(p)
-    p.add_argument("-k", type=int, default=None, help="number of passages (default 5)")
+    p.add_argument("-k", type=COUNT, default=None, help="number of passages (default 5)")
     p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default=None)
     p.add_argument("--since", metavar="YYYY-MM-DD", default="", help="only articles dated on or after this day")
     p.add_argument("--until", metavar="YYYY-MM-DD", default="", help="only articles dated on or before this day")
@@ -85,17 +121,17 @@ def _parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--index", type=Path, default=None, help="evaluate this index")
     group.add_argument("--corpus", type=Path, action="append", help="build a temporary index from these (repeatable)")
-    p.add_argument("-k", type=int, default=10)
+    p.add_argument("-k", type=COUNT, default=10, help="passages per question (default 10)")
     p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default=None)
     p.add_argument("--split", default=None, help="only gold lines whose 'split' is this (e.g. valid)")
-    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--limit", type=COUNT, default=None, help="only the first N questions")
     p.add_argument("--json", action="store_true")
     p.add_argument("--report", type=Path, default=None, help="write a markdown report here")
     p.set_defaults(run=_eval)
 
     p = sub.add_parser("bench", help="measure indexing speed, query latency, memory and index scaling")
-    p.add_argument("--docs", type=int, default=300, help="IndoSum articles to index (default 300)")
-    p.add_argument("--questions", type=int, default=200, help="questions for query latency (default 200)")
+    p.add_argument("--docs", type=COUNT, default=300, help="IndoSum articles to index (default 300)")
+    p.add_argument("--questions", type=COUNT, default=200, help="questions for query latency (default 200)")
     p.add_argument("--scale", default="10000,100000", help="vector counts for the index scaling table")
     p.add_argument("--corpus", type=Path, required=True, help="articles JSONL, IndoSum format (make bench passes it)")
     p.add_argument("--questions-file", type=Path, default=None, help="questions JSONL, FacQA format")
@@ -105,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the chat page in the browser")
     _index_option(p)
     p.add_argument("--host", default=None)
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--port", type=PORT, default=None)
     p.set_defaults(run=_serve)
     return parser
 
@@ -133,8 +169,11 @@ def _progress(stage: str, done: int, total: int) -> None:
 def _index(args) -> int:
     assistant = Assistant(args.index, Settings.from_env(embed_workers=args.workers), build_default=False)
     if args.watch:
+        if args.add:
+            raise QAError("--add and --watch cannot go together: --watch keeps the index in step with PATHS, "
+                          "deletions included.")
         return _watch(assistant, args)
-    report = assistant.index(args.paths, progress=_progress)
+    report = assistant.index(args.paths, progress=_progress, replace=not args.add)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     if args.json:
@@ -148,7 +187,10 @@ def _index(args) -> int:
         print(f"Indexed {report.documents} documents ({report.chunks} chunks; {report.embedded_chunks} embedded, "
               f"{report.reused_chunks} reused) into {report.index_dir} in {report.seconds:.1f}s. "
               f"Added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
-              f"skipped {len(report.problems)} file(s).")
+              f"skipped {len(report.problems)} file(s) or line(s).")
+        if report.removed and not args.add:
+            print(f"Removed (not under {', '.join(map(str, args.paths))}): {_some(report.removed)}. "
+                  "`qa index --add` keeps what is already indexed.")
     return 0 if report.documents or not report.problems else 1
 
 
@@ -221,7 +263,14 @@ def _remove(args) -> int:
     return 0 if not missing else 1
 
 
+def _some(items: list[str], shown: int = 5) -> str:
+    return ", ".join(items[:shown]) + (f" and {len(items) - shown} more" if len(items) > shown else "")
+
+
 def _eval(args) -> int:
+    if args.report and not args.report.parent.is_dir():  # before the evaluation, not after it
+        raise QAError(f"Cannot write the report to {args.report}: the folder {args.report.parent} does not exist; "
+                      "create it or choose another --report path.")
     result = evaluate(args.gold, index_dir=args.index, corpus=args.corpus, k=args.k,
                       mode=args.retriever, split=args.split, limit=args.limit)
     if args.report:

@@ -23,8 +23,14 @@ from qa.text.language import detect_language
 from qa.types import Answer, Hits
 
 NOT_FOUND = "Not found in the articles."
+NOT_FOUND_BY_LANG = {"id": "Tidak ditemukan dalam artikel."}  # a refusal, like every answer, follows the question
 
-__all__ = ["NOT_FOUND", "AnswerParams", "Reading", "Refusal", "compose_answer"]
+__all__ = ["NOT_FOUND", "AnswerParams", "Reading", "Refusal", "compose_answer", "not_found"]
+
+
+def not_found(lang: str) -> str:
+    """What a refusal says, in the question's language (English when it is unknown)."""
+    return NOT_FOUND_BY_LANG.get(lang, NOT_FOUND)
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ def _from_rules(question: str, info: QuestionInfo, hits: Hits, params: AnswerPar
                 lang: str) -> Answer:
     ranked = candidates(info, hits.passages, params)
     if should_abstain(info, hits, ranked, params):
-        return Answer(question, NOT_FOUND, [], hits.passages, True, rewritten)
+        return Answer(question, not_found(lang), [], hits.passages, True, rewritten)
     if info.kind == "when":
         occurrences = when_occurrences(info, ranked, hits, params)
         if occurrences:
@@ -74,7 +80,7 @@ def _from_reading(question: str, info: QuestionInfo, hits: Hits, params: AnswerP
     confidence = reading.refusal.probability(features) if hits.passages else 0.0
     ranked = read_candidates(info, reading.spans, hits, params)
     if confidence < reading.refusal.threshold or not ranked:
-        answer = Answer(question, NOT_FOUND, [], hits.passages, True, rewritten)
+        answer = Answer(question, not_found(lang), [], hits.passages, True, rewritten)
     elif info.kind == "when" and (occurrences := timeline(ranked, hits, params)):
         answer = render_timeline(question, lang, occurrences, hits.passages, rewritten)
     elif info.kind in ("number", "who", "where") and (positions := disagreement(info.kind, ranked, hits.passages)):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.errors import IndexCorrupt, IndexMismatch
+from qa.errors import IndexCorrupt, IndexMismatch, IndexProblem
 from qa.hashing import file_sha256, text_hash
 from qa.text.dates import mentioned_periods
 from qa.types import Chunk, Document
@@ -57,6 +57,9 @@ def current_version(index_dir: Path) -> Path | None:
 
 
 def new_version_dir(index_dir: Path) -> Path:
+    if Path(index_dir).exists() and not Path(index_dir).is_dir():
+        raise IndexProblem(f"{index_dir} is a file, not an index folder: choose another folder for the index "
+                           "(--index, or NEWSQA_INDEX_DIR).")
     Path(index_dir).mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     return Path(tempfile.mkdtemp(prefix=f".building-{stamp}-{os.getpid()}-", dir=index_dir))
