@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from qa.clean import clean_text, extract_metadata, html_to_text
 from qa.hashing import text_hash
+from qa.text.dates import find_date
 from qa.text.sentences import split_sentences
 from qa.types import Document, Problem
 
@@ -23,6 +25,8 @@ MAX_JSONL_LINE_CHARS = 8 * 1024 * 1024
 HEADLINE_CHARS = 90  # a derived title is cut here: about one line in the page's source cards
 METADATA_FIELDS = ("title", "source", "dateline", "date", "url", "lang")
 _ID_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")  # also the start of an ISO time stamp
+log = logging.getLogger("qa")
 
 
 def iter_files(paths: Iterable[str | Path], problems: list[Problem]) -> Iterator[Path]:
@@ -86,11 +90,11 @@ def iter_documents(paths: Iterable[str | Path], problems: list[Problem]) -> Iter
             where = doc.path or str(path)
             if doc.id in seen_ids:
                 problems.append(Problem(where, f"duplicate document id '{doc.id}' "
-                                        f"(already read from {seen_ids[doc.id]}); skipped"))
+                                        f"(already read from {seen_ids[doc.id]})"))
                 continue
             digest = text_hash(doc.text)
             if digest in seen_texts:
-                problems.append(Problem(where, f"same text as document '{seen_texts[digest]}'; skipped"))
+                problems.append(Problem(where, f"same text as document '{seen_texts[digest]}'"))
                 continue
             seen_ids[doc.id], seen_texts[digest] = where, doc.id
             yield doc
@@ -128,21 +132,32 @@ def read_file(path: Path, problems: list[Problem]) -> list[Document]:
 
 
 def decode_bytes(raw: bytes) -> str | None:
-    """UTF-8 (with or without BOM), else Windows-1252/Latin-1. None for binary data."""
-    if b"\x00" in raw[:8192] or raw[:5] == b"%PDF-" or raw[:8] == b"\x89PNG\r\n\x1a\n":
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    """UTF-16 with its byte-order mark (Windows Notepad's "Unicode"), UTF-8 (with or without BOM),
+    else Windows-1252/Latin-1. None for binary data."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
-            text = raw.decode("cp1252")
+            text = raw.decode("utf-16")
         except UnicodeDecodeError:
-            text = raw.decode("latin-1")
+            return None
+    elif b"\x00" in raw[:8192] or raw[:5] == b"%PDF-" or raw[:8] == b"\x89PNG\r\n\x1a\n":
+        return None
+    else:
+        text = _decode_8bit(raw)
     sample = text[:4096]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
     if sample and controls / len(sample) > 0.05:
         return None
     return text
+
+
+def _decode_8bit(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
 
 
 def make_document(doc_id: str, text: str, *, markdown: bool = False, **meta: str) -> Document | None:
@@ -178,26 +193,42 @@ def _read_jsonl(text: str, path: Path, problems: list[Problem]) -> Iterator[Docu
         if not line.strip():
             continue
         if len(line) > MAX_JSONL_LINE_CHARS:
-            problems.append(Problem(where, f"line longer than {MAX_JSONL_LINE_CHARS // 2**20} M characters; skipped"))
+            problems.append(Problem(where, f"line longer than {MAX_JSONL_LINE_CHARS // 2**20} M characters"))
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(Problem(where, f"not valid JSON ({exc.msg}); skipped"))
+            problems.append(Problem(where, f"not valid JSON ({exc.msg})"))
             continue
         if not isinstance(record, dict):
-            problems.append(Problem(where, "a line must be a JSON object with 'id' and 'text'; skipped"))
+            problems.append(Problem(where, "a line must be a JSON object with 'id' and 'text'"))
             continue
         missing = [k for k in ("id", "text") if not isinstance(record.get(k), str | int) or record.get(k) == ""]
         if missing:
-            problems.append(Problem(where, f"missing or empty field(s): {', '.join(missing)}; skipped"))
+            problems.append(Problem(where, f"missing or empty field(s): {', '.join(missing)}"))
             continue
         meta = {k: str(record[k]) for k in METADATA_FIELDS if record.get(k)}
+        if "date" in meta:
+            meta["date"] = _article_date(meta["date"], where)
         doc = make_document(_safe_id(str(record["id"])), str(record["text"]), path=where, **meta)
         if doc is None:
-            problems.append(Problem(where, "no article text (empty or boilerplate only); skipped"))
+            problems.append(Problem(where, "no article text (empty or boilerplate only)"))
             continue
         yield doc
+
+
+def _article_date(raw: str, where: str) -> str:
+    """A line's ``date`` as YYYY-MM-DD, which date filters compare: an ISO day or time stamp, or a
+    written date ("3 Maret 2023", "03/03/2023", "March 3, 2023"). Anything else is dropped with a
+    warning (the article is then dated from its text, if it states a date)."""
+    iso = _ISO_DAY.match(raw.strip())
+    if iso and 1 <= int(iso[2]) <= 12 and 1 <= int(iso[3]) <= 31:
+        return iso.group()
+    found = find_date(raw)
+    if not found:
+        log.warning("%s: date %r is not a date (write YYYY-MM-DD); the article's own text dates it, if it can",
+                    where, raw)
+    return found
 
 
 def _safe_id(raw: str) -> str:

@@ -87,6 +87,22 @@ def test_index_holds_exactly_its_paths_and_add_keeps_the_rest(tmp_path, capsys, 
     assert code == 2 and "cannot go together" in err
 
 
+def test_the_index_report_names_each_skipped_file_once_and_nothing_else(tmp_path, capsys, caplog, monkeypatch,
+                                                                        fake_model):
+    monkeypatch.setenv("NEWSQA_MODEL", "fake")
+    monkeypatch.setenv("NEWSQA_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Kenya membuka ladang surya terbesar di Afrika Timur pada Senin, kata menteri.")
+    (folder / "scriptonly.html").write_text("<html><body><script>var x = 1;</script></body></html>")
+    (folder / "mix.jsonl").write_text('{"id": "j1", "text": "Banjir melanda Jakarta pada Senin pagi."}\n{broken\n')
+    code, _, err = run(capsys, "index", str(folder), "--index", str(tmp_path / "idx"))
+    assert code == 0
+    assert err.count("skipped ") == 2 and "mix.jsonl:2: not valid JSON" in err and "scriptonly.html" in err
+    assert "; skipped" not in err  # not "skipped ...; skipped"
+    assert not [r for r in caplog.records if r.name.startswith("trafilatura")]  # no "discarding data: None"
+
+
 def test_errors_are_messages_not_tracebacks(tmp_path, capsys, monkeypatch, fake_model):
     monkeypatch.setenv("NEWSQA_MODEL", "fake")
     code, _, err = run(capsys, "ask", "Lavrov?", "--index", str(tmp_path / "none"))

@@ -44,6 +44,7 @@ def test_formats_and_bad_files_are_reported_not_fatal(tmp_path):
     (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     (tmp_path / "doc.txt").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
     (tmp_path / "latin1.txt").write_bytes("Berita dari São Paulo tentang café.".encode("latin-1"))
+    (tmp_path / "notepad.txt").write_bytes("Berita dari Notepad tentang café di Bandung.".encode("utf-16"))  # BOM
     (tmp_path / "boiler.txt").write_text("Advertisement\nBaca Juga\nScroll to Top\n")
     (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
     sub = tmp_path / "nested" / "deeper"
@@ -63,9 +64,10 @@ def test_formats_and_bad_files_are_reported_not_fatal(tmp_path):
 
     docs, problems = load_documents([tmp_path, tmp_path / "missing.txt"])
     ids = sorted(d.id for d in docs)
-    assert ids == ["good", "inner", "j1", "latin1", "note"]
+    assert ids == ["good", "inner", "j1", "latin1", "note", "notepad"]
     by_id = {d.id: d for d in docs}
     assert by_id["latin1"].text == "Berita dari São Paulo tentang café."
+    assert by_id["notepad"].text == "Berita dari Notepad tentang café di Bandung."
     assert by_id["note"].title == "Judul Markdown"
     assert (by_id["j1"].title, by_id["j1"].source, by_id["j1"].date) == ("Banjir", "Kompas", "2020-01-01")
     reasons = {p.path.rsplit("/", 1)[-1]: p.reason for p in problems}
@@ -98,3 +100,16 @@ def test_html_pages_keep_title_and_date_and_drop_boilerplate(tmp_path):
     assert doc.title == "Taman Baru di Bandung" and doc.date == "2024-03-05"
     assert "meresmikan taman kota baru" in doc.text
     assert "tracking" not in doc.text and "Beranda" not in doc.text
+
+
+def test_jsonl_dates_are_stored_as_iso_days_and_a_non_date_is_said(tmp_path, caplog):
+    written = {"a": "03/03/2023", "b": "March 3, 2023", "c": "2023-03-03T10:00:00Z", "d": "Senin, 3 Maret 2023",
+               "e": "yesterday-ish"}
+    (tmp_path / "dated.jsonl").write_text("\n".join(
+        json.dumps({"id": k, "text": f"Harga cabai di Medan naik {i + 10} persen pekan ini, kata pedagang.", "date": v})
+        for i, (k, v) in enumerate(written.items())), encoding="utf-8")
+    docs, problems = load_documents([tmp_path])
+    assert problems == []
+    assert {d.id: d.date for d in docs} == {"a": "2023-03-03", "b": "2023-03-03", "c": "2023-03-03",
+                                            "d": "2023-03-03", "e": ""}
+    assert "dated.jsonl:5: date 'yesterday-ish' is not a date" in caplog.text

@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("qa").setLevel(logging.INFO)
+    # trafilatura's notes on a page it cannot extract ("discarding data: None"); the index report
+    # already names each file it skipped and why.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     try:
         status = args.run(args) or 0
         sys.stdout.flush()  # a closed pipe shows here, not at exit
