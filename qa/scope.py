@@ -49,4 +49,13 @@ def search_scope(info: QuestionInfo, filters: Filters, store: StoreReader, as_of
         undated = store.count_undated()
         left_out = f"; {undated} undated article(s) left out" if undated else ""
         notes.append(f"Searching articles dated {describe_range(filters.since, filters.until)}{left_out}.")
+    if filters.active and not store.count_documents(filters):  # say why nothing comes back
+        notes.append(f"No article in the index matches {_described(filters)}.")
     return Scope(info, filters, notes)
+
+
+def _described(filters: Filters) -> str:
+    parts = [f"dates {describe_range(filters.since, filters.until)}"] if filters.dated else []
+    parts += [f"{name} {', '.join(values)}" for name, values in (
+        ("outlet", filters.sources), ("language", filters.langs), ("id", filters.doc_ids)) if values]
+    return "; ".join(parts)

@@ -79,6 +79,14 @@ def test_an_explicit_date_filter_wins_over_the_question(fake_assistant):
     assert {p.doc_id for p in answer.passages} == {"000_ca339fe098fdc454"}
 
 
+def test_filters_that_no_article_matches_are_said(fake_assistant):
+    answer = fake_assistant.ask("Who met Kim Jong Un?", filters={"sources": ["NoSuchOutlet"], "langs": ["en"]})
+    assert answer.abstained and answer.passages == []
+    assert answer.notes == ["No article in the index matches outlet NoSuchOutlet; language en."]
+    kept = fake_assistant.ask("Who met Kim Jong Un?", filters={"sources": ["RIAU24.COM"]})
+    assert kept.notes == [] and kept.passages  # an outlet that is there: nothing to say
+
+
 def test_a_time_no_article_is_dated_in_searches_everything_and_says_so(fake_assistant):
     answer = fake_assistant.ask("What happened in 2019?")
     assert answer.filters == {} and len({p.doc_id for p in answer.passages}) > 1

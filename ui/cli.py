@@ -220,7 +220,7 @@ def _ask(args) -> int:
         print(f"[{citation.n}] {p.doc_id} [{p.start}:{p.end}] {label}")
         if citation.also_reported_by:
             print(f"    also reported by: {', '.join(citation.also_reported_by)}")
-    if answer.abstained:
+    if answer.abstained and answer.passages:
         print("Nearest passages:")
         for p in answer.passages:
             print(f"  {p.doc_id} [{p.start}:{p.end}] {p.score:.3f}: {p.text[:160]}...")
