@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from qa.clean import clean_text, extract_metadata, html_to_text
+from qa.filters import article_day
 from qa.hashing import text_hash
 from qa.text.dates import find_date
 from qa.text.sentences import split_sentences
@@ -25,7 +26,6 @@ MAX_JSONL_LINE_CHARS = 8 * 1024 * 1024
 HEADLINE_CHARS = 90  # a derived title is cut here: about one line in the page's source cards
 METADATA_FIELDS = ("title", "source", "dateline", "date", "url", "lang")
 _ID_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
-_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")  # also the start of an ISO time stamp
 log = logging.getLogger("qa")
 
 
@@ -221,10 +221,7 @@ def _article_date(raw: str, where: str) -> str:
     """A line's ``date`` as YYYY-MM-DD, which date filters compare: an ISO day or time stamp, or a
     written date ("3 Maret 2023", "03/03/2023", "March 3, 2023"). Anything else is dropped with a
     warning (the article is then dated from its text, if it states a date)."""
-    iso = _ISO_DAY.match(raw.strip())
-    if iso and 1 <= int(iso[2]) <= 12 and 1 <= int(iso[3]) <= 31:
-        return iso.group()
-    found = find_date(raw)
+    found = article_day(raw.strip()) or find_date(raw)  # the day date filters read, as they read it
     if not found:
         log.warning("%s: date %r is not a date (write YYYY-MM-DD); the article's own text dates it, if it can",
                     where, raw)

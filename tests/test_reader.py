@@ -173,7 +173,7 @@ def test_the_calibrated_threshold_refuses_at_most_the_allowed_share_of_answerabl
 
 def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_to_do(tmp_path):
     from qa.reader.model import ReaderMismatch
-    from qa.reader.runtime import EXPORT_VERSION, load_probe, load_refusal
+    from qa.reader.runtime import EXPORT_TAG, load_probe, load_refusal
 
     (tmp_path / "reader.safetensors").write_bytes(b"the reader's weights")
     refusal = {"features": ["margin", "answerable"], "weights": [1.0, 1.0], "bias": 0.0, "threshold": 0.5}
@@ -201,7 +201,7 @@ def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_
     with pytest.raises(ReaderMismatch, match="another export of the reader"):
         load_probe(tmp_path, reader_sha256)
     assert load_probe(tmp_path, reader_sha256, "torch").w1.shape == (2, 5)  # torch runs no export
-    manifest["answerability"]["training"] = {"features_read_with": f"onnx{EXPORT_VERSION} int8"}
+    manifest["answerability"]["training"] = {"features_read_with": f"{EXPORT_TAG} int8"}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     assert load_probe(tmp_path, reader_sha256).w1.shape == (2, 5)
 
@@ -259,7 +259,7 @@ def test_elsewhere_distractors_come_from_the_other_data_sets_index():
 
 def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_them(tmp_path):
     from qa.settings import Settings
-    from training.calibrate import READER_EXPORT_VERSION, weights_tag
+    from training.calibrate import READER_EXPORT_TAG, weights_tag
 
     settings = Settings(runtime="onnx", precision="int8")
     (tmp_path / "reader.safetensors").write_bytes(b"reader one")
@@ -268,7 +268,7 @@ def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_
     with_probe = weights_tag(tmp_path, settings)
     (tmp_path / "reader.safetensors").write_bytes(b"reader two")
     assert len({without_probe, with_probe, weights_tag(tmp_path, settings)}) == 3
-    onnx = f"-onnx{READER_EXPORT_VERSION}-int8"  # a new export recipe reads other features
+    onnx = f"-{READER_EXPORT_TAG}-int8"  # a new export recipe reads other features
     assert without_probe.endswith("-none" + onnx)
     assert weights_tag(tmp_path, settings.with_(runtime="torch", precision="fp32")).endswith("-torch-fp32")
     assert weights_tag(tmp_path, settings.with_(reader_precision="fp32")).endswith(onnx + "-reader-fp32")

@@ -37,7 +37,7 @@ from qa.filters import Filters
 from qa.hashing import file_sha256
 from qa.reader.answerability import ANSWERABILITY_FILE
 from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
-from qa.reader.runtime import EXPORT_VERSION as READER_EXPORT_VERSION
+from qa.reader.runtime import EXPORT_TAG as READER_EXPORT_TAG
 from qa.settings import Settings
 from training.data import QUESTION_FILES, jsonl_rows
 from training.evaluate_reader import roc_auc
@@ -111,7 +111,7 @@ def runtime_tag(settings: Settings) -> list[str]:
     the precision, the reader's own when it differs, and the English query adapter when it is on (it
     changes what English questions retrieve)."""
     reader = settings.resolved_reader_precision
-    runtime = f"onnx{READER_EXPORT_VERSION}" if settings.runtime == "onnx" else settings.runtime
+    runtime = READER_EXPORT_TAG if settings.runtime == "onnx" else settings.runtime
     tag = [runtime, settings.precision] + ([f"reader-{reader}"] if reader != settings.precision else [])
     if settings.query_adapter == "on":
         load_adapter(ENGLISH_ADAPTER_DIR)  # a missing or corrupt adapter is refused with what to do

@@ -27,6 +27,7 @@ EXPORT_VERSION = 3  # 2: the export returns the states the probe reads; 3: KEEP_
 # int8 rounding of the feed-forward output's input (GELU activations, long-tailed, one scale per
 # batch) in the lower layers is what moved the int8 reader furthest from fp32 (docs/evaluation.md).
 KEEP_FP32 = r"/layer\.[0-5]/output/dense/"
+EXPORT_TAG = f"onnx{EXPORT_VERSION}"  # names the recipe where features read with it are recorded or cached
 _LOADED: dict[tuple, Reader] = {}
 _LOCK = threading.Lock()
 
@@ -68,9 +69,9 @@ def load_probe(weights_dir: Path, reader_sha256: str, runtime: str = "onnx") -> 
         raise ReaderMismatch(f"The answerability probe in {weights_dir} was trained on another version's features; "
                              "retrain it with `python -m training.answerability`, then `python -m training.calibrate`.")
     read_with = trained.get("training", {}).get("features_read_with", "").split()
-    if runtime == "onnx" and read_with and read_with[0].startswith("onnx") and read_with[0] != f"onnx{EXPORT_VERSION}":
+    if runtime == "onnx" and read_with and read_with[0].startswith("onnx") and read_with[0] != EXPORT_TAG:
         raise ReaderMismatch(f"The answerability probe in {weights_dir} was trained on the features of another "
-                             f"export of the reader ({read_with[0]}, this version's is onnx{EXPORT_VERSION}); retrain "
+                             f"export of the reader ({read_with[0]}, this version's is {EXPORT_TAG}); retrain "
                              "it with `python -m training.answerability`, then `python -m training.calibrate`.")
     return probe
 
