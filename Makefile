@@ -63,12 +63,16 @@ bench: setup model
 	$(BIN)/qa bench --corpus $(DATA)/indosum/articles.jsonl --questions-file $(DATA)/facqa/qa.jsonl $(BENCH_ARGS)
 
 # Retrain the shipped reader (qa/reader/weights) and recalibrate "not found" from the shared data
-# (train splits; valid for the threshold and the report). About three hours on this
-# 2-core CPU. The reader is seven passes: one from the base model, then six more, each from the last
-# one's weights at half the learning rate, on FacQA train again and a fresh draw of IDK-MRC train
-# questions; the last two also read FacQA train questions machine-translated into English
-# (training/mt, made by `python -m training.translate_questions`; docs/evaluation.md).
+# (train splits; valid for the threshold and the report). The reader is eight passes: one from the
+# base model, then six more, each from the last one's weights at half the learning rate, on FacQA
+# train again and a fresh draw of IDK-MRC train questions (the last two also read FacQA train
+# questions machine-translated into English: training/mt, made by `python -m
+# training.translate_questions`), about three hours on a 2-core CPU; then three epochs over all of
+# it with every layer trained (96 s on a GPU, which training.reader uses when there is one; several
+# hours on a 2-core CPU; `python -m training.gpu_bundle` for a GPU machine without the project's
+# dependencies). docs/evaluation.md has the figures of each.
 READER_MORE = --init qa/reader/weights --lr 5e-5 --examples facqa-id=2495,facqa-en=300
+READER_ALL = --examples facqa-id=2495,facqa-en=300,facqa-mt=2195,idkmrc=20000
 
 reader: setup model
 	$(BIN)/python -m training.reader --data $(DATA)
@@ -78,6 +82,8 @@ reader: setup model
 	$(BIN)/python -m training.reader --data $(DATA) $(READER_MORE),idkmrc=6000 --seed 17
 	$(BIN)/python -m training.reader --data $(DATA) $(READER_MORE),idkmrc=6000,facqa-mt=2195 --seed 18
 	$(BIN)/python -m training.reader --data $(DATA) $(READER_MORE),idkmrc=6000,facqa-mt=2195 --seed 19
+	$(BIN)/python -m training.reader --data $(DATA) --init qa/reader/weights $(READER_ALL) --layers-from 0 \
+		--lr 3e-5 --epochs 3 --batch-size 32 --seed 21
 	$(BIN)/python -m training.answerability --data $(DATA)
 	$(BIN)/python -m training.calibrate --data $(DATA)
 	$(BIN)/python -m training.evaluate_reader --data $(DATA) --record

@@ -38,8 +38,8 @@ def test_lavrov_visit_is_answered_from_dated_passages(real_assistant, question):
 
 
 def test_unanswerable_question_abstains_with_nearest_passages(real_assistant):
-    # (not "What did Lavrov say about Taiwan?": it sits near the threshold; the six-pass reader
-    # answered it, the seven-pass one refuses it; docs/evaluation.md, "A seventh pass")
+    # (not "What did Lavrov say about Taiwan?": it sits near the threshold, and readers and machines
+    # have differed on it; docs/evaluation.md)
     answer = real_assistant.ask("What did Kim Jong Un discuss with Emmanuel Macron?")
     assert answer.abstained and answer.passages
 

@@ -215,6 +215,24 @@ def test_saving_new_reader_weights_removes_the_probe_made_for_the_old_ones(tmp_p
     assert (tmp_path / "reader.safetensors").is_file() and Answerability.load(tmp_path) is None
 
 
+@pytest.mark.parametrize("layers_from", [0, 3])
+def test_a_reader_ships_the_layers_it_trained_and_loads_them_over_its_base(tmp_path, layers_from):
+    torch = pytest.importorskip("torch")
+    from qa.reader.model import load_torch_reader, save_reader
+    from qa.settings import Settings
+
+    base, trained = tiny_model(), tiny_model()
+    base.save_pretrained(tmp_path / "base")
+    save_reader(trained, tmp_path / "reader", "a-base", {"examples": {}}, layers_from=layers_from)
+    manifest = read_manifest(tmp_path / "reader")
+    assert manifest["layers_from"] == layers_from
+    loaded, _ = load_torch_reader(Settings(cache_dir=tmp_path), tmp_path / "reader", (tmp_path / "base", "a-base"))
+    for name, value in loaded.state_dict().items():
+        mine = "layer" in name.split(".") and int(name.split(".")[name.split(".").index("layer") + 1]) >= layers_from
+        source = trained if mine or name.startswith("qa_outputs.") else base
+        assert torch.allclose(value, source.state_dict()[name], atol=1e-2), name  # fp16 on disk
+
+
 def test_distractors_are_retrieved_passages_that_are_neither_the_own_passage_nor_hold_the_answer():
     from training.answerability import distractors
     from training.data import Example

