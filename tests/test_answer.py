@@ -3,7 +3,7 @@ import pytest
 from qa.answer import NOT_FOUND, compose_answer
 from qa.errors import InvalidQuestion
 from qa.question import analyse_question, clean_question
-from qa.text.dates import date_specificity, named_days
+from qa.text.dates import date_specificity, find_date, named_days
 from qa.text.entities import answer_spans
 from qa.types import Hits, Passage
 
@@ -42,6 +42,12 @@ def test_a_spaced_day_and_month_is_a_date_too():
     sentence = "Di hari terakhir Grand Prix Asia 2005, Kamis (8/ 9), tim beregu putra hanya meraih perunggu."
     assert "Kamis (8/ 9)" in [sentence[a:b] for a, b in answer_spans(sentence, "when")]
     assert (8, 9) in named_days(sentence) and date_specificity("( 8 / 9 )") == 1.0
+
+
+def test_a_date_the_calendar_lacks_is_no_date():
+    assert find_date("Laporan 2023-02-30 itu salah.") == ""
+    assert find_date("Bukan 30/02/2023, tetapi 3/3/2023 dan 31 April 2023.") == "2023-03-03"
+    assert find_date("Pada 29 Februari 2024 hujan.") == "2024-02-29"
 
 
 def test_when_answer_cites_the_dated_sentence_with_document_offsets():

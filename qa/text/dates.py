@@ -8,6 +8,7 @@ News sentences date things as "Rabu (18/10)", "19 Oktober 2023", "October 19, 20
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from qa.text.lang import LANGUAGES
 from qa.text.sentences import split_sentences
@@ -61,19 +62,20 @@ def find_date(text: str) -> str:
     for pattern in FULL_DATE_PATTERNS:
         for match in pattern.finditer(text):
             iso = _iso(match)
-            if iso and (best is None or match.start() < best[0]):
-                best = (match.start(), iso)
-            break
+            if iso:  # the pattern's first real date ("30/02/2023" is none)
+                if best is None or match.start() < best[0]:
+                    best = (match.start(), iso)
+                break
     return best[1] if best else ""
 
 
 def _iso(match: re.Match) -> str:
     parts = match.groupdict()
     month = int(parts["m"]) if parts.get("m") else MONTHS.get(parts["mn"].lower().rstrip("."), 0)
-    day, year = int(parts["d"]), int(parts["y"])
-    if not (1 <= month <= 12 and 1 <= day <= 31):
+    try:
+        return date(int(parts["y"]), month, int(parts["d"])).isoformat()
+    except ValueError:
         return ""
-    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def date_key(sentence: str) -> str:
