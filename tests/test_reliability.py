@@ -20,7 +20,7 @@ from qa.ingest import load_documents
 from qa.stores.folder import current_version
 from qa.uploads import safe_filename
 from tests.conftest import REPO, SEEDS, FakeEmbedder
-from ui.app import AnswerFiles, serve, upload_summary
+from ui.app import EXAMPLES, AnswerFiles, build_app, example_questions, serve, upload_summary
 from ui.render import article_view, source_cards
 
 
@@ -204,6 +204,20 @@ def test_the_page_keeps_only_its_latest_answer_files_and_removes_them_with_it():
     folder = files.folder
     del files
     assert not folder.exists()  # nothing left behind once the page is gone
+
+
+def test_the_page_offers_the_seed_questions_only_over_the_seed_articles(tmp_path, settings, fake_embedder,
+                                                                         fake_assistant):
+    assert example_questions(fake_assistant) == EXAMPLES
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "banjir.txt").write_text("Banjir melanda Jakarta pada Senin pagi setelah hujan deras semalam.\n" * 3)
+    other = Assistant(tmp_path / "other-index", settings, fake_embedder)
+    other.index([mine])
+    assert example_questions(other) == []
+    page = build_app(other)  # and the page is built without them
+    assert not any(type(block).__name__ == "Dataset" for block in page.blocks.values())
+    assert any(type(block).__name__ == "Dataset" for block in build_app(fake_assistant).blocks.values())
 
 
 def test_documents_with_markup_are_stored_as_text(tmp_path):

@@ -45,6 +45,12 @@ ANSWER_FILES_KEPT = 32  # far more than can be shown at once (the queue runs 4 a
 CACHE_SWEEP_S = (3600, 86400)  # (how often, how old): Blocks(delete_cache=...)
 
 
+def example_questions(assistant: Assistant) -> list[str]:
+    """The demo questions, offered only when the index holds the seed articles they ask about."""
+    seeds = {path.stem for path in Path(assistant.settings.seeds_dir).glob("*.txt")}
+    return EXAMPLES if seeds and seeds <= {doc["id"] for doc in assistant.documents()} else []
+
+
 def build_app(assistant: Assistant) -> gr.Blocks:
     settings = assistant.settings
     answer_files = AnswerFiles()
@@ -71,7 +77,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                               elem_id="qa-outlets")
                         langs = gr.CheckboxGroup(["id", "en"], label="Languages", elem_id="qa-langs")
                     gr.Markdown("Articles with no known date are left out when a date is set.")
-                gr.Examples(EXAMPLES, inputs=question, label="Examples")
+                if examples := example_questions(assistant):
+                    gr.Examples(examples, inputs=question, label="Examples")
                 new_chat = gr.Button("New conversation", size="sm")
             with gr.Column(scale=2):
                 with gr.Tab("Sources"):
