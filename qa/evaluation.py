@@ -71,7 +71,7 @@ def load_gold(path: Path, document_text, split: str | None = None) -> tuple[list
             record = json.loads(line)
             if not isinstance(record, dict):
                 raise ValueError("a line must be a JSON object")
-            if split and record.get("split") not in (None, split):
+            if split and record.get("split") != split:  # a line with no split is of none
                 continue
             if record.get("verdict") == "down":  # feedback saying an answer was wrong: not gold (qa.feedback)
                 continue
@@ -139,6 +139,9 @@ def evaluate(gold: str | Path, index_dir: str | Path | None = None, corpus: list
     questions, problems = load_gold(Path(gold), document_text, split)
     if limit:
         questions = questions[:limit]
+    if not questions and split and not problems:
+        raise GoldFileError(f"No line of {gold} has \"split\": {json.dumps(split)}; leave out --split to use "
+                            "every line.")
     if not questions:
         raise GoldFileError(f"No usable question in {gold}" + (
             f" ({len(problems)} bad line(s); the first, {problems[0]}). A line needs id, question, answers "

@@ -89,6 +89,12 @@ def test_facqa_style_lines(fake_assistant, tmp_path):
                                          "context_id": "000_ca339fe098fdc454", "split": "train"}))
     result = evaluate(gold, assistant=fake_assistant, split="valid", mode="bm25")
     assert result["n"] == 1 and result["retrieval"]["hit@10"] == 1.0
+    with gold.open("a") as handle:  # a line with no split is of no split
+        no_split = {"id": "f3", "question": "z", "answers": [], "context_id": "000_ca339fe098fdc454"}
+        handle.write("\n" + json.dumps(no_split))
+    assert evaluate(gold, assistant=fake_assistant, split="valid", mode="bm25")["n"] == 1
+    with pytest.raises(GoldFileError, match='has "split": "test"; leave out --split'):
+        evaluate(gold, assistant=fake_assistant, split="test", mode="bm25")
 
 
 def test_empty_gold_file_is_an_error(fake_assistant, tmp_path):
