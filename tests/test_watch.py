@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
+import pytest
+
 from qa import Assistant, QAError
-from tests.conftest import FakeEmbedder
+from qa.stores.folder import current_version
+from tests.conftest import MODEL_CACHE, REPO, FakeEmbedder
 
 
 def wait_for(condition, timeout: float = 20.0) -> None:
@@ -49,3 +55,22 @@ def test_the_index_follows_a_watched_folder(settings, tmp_path):
     assert not watcher.is_alive()
     text = "\n".join(lines)
     assert "added" in text and "changed" in text and "deleted" in text and "skipped" in text
+
+
+@pytest.mark.slow
+def test_a_service_manager_stops_the_watch_as_ctrl_c_does(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "banjir.txt").write_text("Banjir melanda Jakarta pada Senin pagi setelah hujan deras.\n" * 3)
+    index = tmp_path / "index"
+    env = {**os.environ, "NEWSQA_CACHE_DIR": str(MODEL_CACHE), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    watch = subprocess.Popen([sys.executable, "-m", "ui.cli", "index", str(folder), "--index", str(index), "--watch",
+                              "--interval", "0.2"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: current_version(index) is not None or watch.poll() is not None, timeout=120)
+        assert watch.poll() is None, watch.stdout.read()
+    finally:
+        watch.terminate()  # SIGTERM
+    assert watch.wait(30) == 0
+    assert "stopped watching" in watch.stdout.read()

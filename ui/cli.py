@@ -231,6 +231,7 @@ def _watch(assistant: Assistant, args) -> int:
     def report(line: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
 
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager stops it as Ctrl-C does
     try:
         assistant.watch(args.paths, args.interval, report=report)
     except KeyboardInterrupt:
