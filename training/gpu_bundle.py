@@ -10,7 +10,8 @@ and valid texts use (the table stays frozen; other rows are zero there), the tok
 ``sweep`` rebuilds the encoder, trains each variant with ``training.reader`` and reads ``valid``
 with ``training.evaluate_reader``, then copies the best variant's weights into OUT in pieces of at
 most 15 MB (join them with ``cat``). The best has the highest mean of the three gold-passage read
-figures and IDK-MRC's no-answer ROC AUC.
+figures and IDK-MRC's no-answer ROC AUC. Each variant runs as ``python3 -m training.gpu_bundle run
+MODULE ARGS``, which imports the project's modules without ``qa/__init__`` (the whole product).
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ def sweep(bundle: Path, out: Path, variants: dict[str, str], deadline_s: float, 
         with open(out / "sweep.log", "w") as log:
             for name, options in variants.items():
                 _variant(name, options, common, work, log, figures, started, deadline_s, eval_args)
+        if not figures:
+            raise SystemExit(f"No variant finished; {out / 'sweep.log'} says why.")
         best = max(figures, key=lambda n: figures[n]["selection"])
         (out / "figures.json").write_text(json.dumps({"best": best, "variants": figures}, indent=1))
         shutil.copy(work / best / "manifest.json", out / "manifest.json")

@@ -125,7 +125,8 @@ def main() -> int:
     limits = {k: int(v) for k, v in (item.split("=") for item in args.examples.split(","))}
     chosen = training_mix(load_examples(args.data, "train"), limits, args.seed)
     train = features(encoder, chosen, rng)
-    print(f"device {device}; {len(chosen)} examples -> {len(train)} windows; layers {args.layers_from}-11 trained",
+    top = model.config.num_hidden_layers - 1
+    print(f"device {device}; {len(chosen)} examples -> {len(train)} windows; layers {args.layers_from}-{top} trained",
           flush=True)
     training = fit(model, train, encoder.pad, args, rng, device)
     training.update(examples={k: sum(e.source == k for e in chosen) for k in limits}, layers_from=args.layers_from,
