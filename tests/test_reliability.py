@@ -70,6 +70,25 @@ def test_sigkill_during_embedding_keeps_the_previous_index(tmp_path, settings):
     assert any(p.doc_id.startswith("extra") for p in reopened.retrieve("jembatan baru kota", k=3))
 
 
+def test_sigterm_during_embedding_removes_the_build_and_keeps_the_previous_index(tmp_path, settings):
+    index, articles, assistant = seeded_index(tmp_path, settings)
+    old_version = current_version(index)
+    more_articles(articles, 40)
+    marker = tmp_path / "embedding-started"
+    env = {**os.environ, "NEWSQA_MODEL": "fake", "NEWSQA_CACHE_DIR": str(tmp_path / "cache"),
+           "NEWSQA_BATCH_SIZE": "2", "MARKER": str(marker)}
+    command = [sys.executable, "-m", "tests.slow_index_cli", "index", str(articles), "--index", str(index)]
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), "the indexer never started embedding"
+    proc.send_signal(signal.SIGTERM)  # what systemd or Docker sends
+    assert proc.wait(timeout=30) == 130 and "interrupted" in proc.stderr.read()
+    assert current_version(index) == old_version
+    assert not list(index.glob(".building-*"))  # removed by the build itself, not by the next one
+
+
 def test_readers_keep_answering_while_the_index_is_rebuilt(tmp_path, settings):
     index, articles, _ = seeded_index(tmp_path, settings)
     reader = Assistant(index, settings, FakeEmbedder())

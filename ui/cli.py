@@ -170,6 +170,9 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 
 def _index(args) -> int:
+    # SIGTERM (a service manager's stop) as Ctrl-C: a build in progress removes its folder, a watch
+    # says it stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
     assistant = Assistant(args.index, Settings.from_env(embed_workers=args.workers), build_default=False)
     if args.watch:
         if args.add:
@@ -231,7 +234,6 @@ def _watch(assistant: Assistant, args) -> int:
     def report(line: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
 
-    signal.signal(signal.SIGTERM, _interrupt)  # a service manager stops it as Ctrl-C does
     try:
         assistant.watch(args.paths, args.interval, report=report)
     except KeyboardInterrupt:
