@@ -40,21 +40,27 @@ def seeded_index(tmp_path, settings):
     return index, articles, assistant
 
 
+def index_in_a_process(tmp_path: Path, articles: Path, index: Path) -> subprocess.Popen:
+    """`qa index` in a process with a slow fake embedder, returned once it is embedding."""
+    marker = tmp_path / "embedding-started"
+    env = {**os.environ, "NEWSQA_MODEL": "fake", "NEWSQA_CACHE_DIR": str(tmp_path / "cache"),
+           "NEWSQA_BATCH_SIZE": "2", "MARKER": str(marker)}
+    command = [sys.executable, "-m", "tests.slow_index_cli", "index", str(articles), "--index", str(index)]
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), "the indexer never started embedding"
+    return proc
+
+
 def test_sigkill_during_embedding_keeps_the_previous_index(tmp_path, settings):
     index, articles, assistant = seeded_index(tmp_path, settings)
     before = assistant.ask("Kapan Lavrov tiba di Pyongyang?").to_dict()
     old_version = current_version(index)
 
     more_articles(articles, 40)
-    marker = tmp_path / "embedding-started"
-    env = {**os.environ, "NEWSQA_MODEL": "fake", "NEWSQA_CACHE_DIR": str(tmp_path / "cache"),
-           "NEWSQA_BATCH_SIZE": "2", "MARKER": str(marker)}
-    command = [sys.executable, "-m", "tests.slow_index_cli", "index", str(articles), "--index", str(index)]
-    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while not marker.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert marker.exists(), "the indexer never started embedding"
+    proc = index_in_a_process(tmp_path, articles, index)
     time.sleep(0.3)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
@@ -74,15 +80,7 @@ def test_sigterm_during_embedding_removes_the_build_and_keeps_the_previous_index
     index, articles, assistant = seeded_index(tmp_path, settings)
     old_version = current_version(index)
     more_articles(articles, 40)
-    marker = tmp_path / "embedding-started"
-    env = {**os.environ, "NEWSQA_MODEL": "fake", "NEWSQA_CACHE_DIR": str(tmp_path / "cache"),
-           "NEWSQA_BATCH_SIZE": "2", "MARKER": str(marker)}
-    command = [sys.executable, "-m", "tests.slow_index_cli", "index", str(articles), "--index", str(index)]
-    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while not marker.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert marker.exists(), "the indexer never started embedding"
+    proc = index_in_a_process(tmp_path, articles, index)
     proc.send_signal(signal.SIGTERM)  # what systemd or Docker sends
     assert proc.wait(timeout=30) == 130 and "interrupted" in proc.stderr.read()
     assert current_version(index) == old_version
