@@ -1,4 +1,5 @@
 import json
+import signal
 
 import pytest
 
@@ -77,7 +78,9 @@ def test_index_holds_exactly_its_paths_and_add_keeps_the_rest(tmp_path, capsys, 
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "kenya.txt").write_text("Kenya membuka ladang surya terbesar di Afrika Timur pada Senin, kata menteri.")
+    handler = signal.getsignal(signal.SIGTERM)
     assert run(capsys, "index", str(SEEDS), "--index", index)[0] == 0
+    assert signal.getsignal(signal.SIGTERM) is handler  # SIGTERM stops `qa index` only while it runs
     code, out, _ = run(capsys, "index", str(extra), "--index", index, "--add")
     assert code == 0 and "Indexed 6 documents" in out and "removed 0" in out
     code, out, _ = run(capsys, "index", str(extra), "--index", index)  # without --add: only what is under extra/

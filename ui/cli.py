@@ -8,7 +8,9 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from qa import (
@@ -170,9 +172,12 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 
 def _index(args) -> int:
-    # SIGTERM (a service manager's stop) as Ctrl-C: a build in progress removes its folder, a watch
-    # says it stopped.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Stopped by a service manager as by Ctrl-C: a build in progress removes its folder, a watch says it stopped.
+    with _sigterm_as_ctrl_c():
+        return _index_or_watch(args)
+
+
+def _index_or_watch(args) -> int:
     assistant = Assistant(args.index, Settings.from_env(embed_workers=args.workers), build_default=False)
     if args.watch:
         if args.add:
@@ -300,9 +305,23 @@ def _serve(args) -> int:
     settings = Settings.from_env(host=args.host, port=args.port)
     # Stopped by a service manager (SIGTERM) as by Ctrl-C: the page's server closes and the process
     # exits cleanly, taking its temporary files with it.
-    signal.signal(signal.SIGTERM, _interrupt)
-    serve(settings, args.index)
+    with _sigterm_as_ctrl_c():
+        serve(settings, args.index)
     return 0
+
+
+@contextmanager
+def _sigterm_as_ctrl_c():
+    """While the block runs, SIGTERM (what systemd and Docker send) raises KeyboardInterrupt as Ctrl-C
+    does. Only the main thread can set a handler; elsewhere (``main`` called from a thread) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupt(signum, frame) -> None:
