@@ -23,7 +23,7 @@ from qa.generation.models import chat_model as configured_chat_model
 from qa.indexer import build_index, remove_documents
 from qa.question import QuestionInfo, analyse_question, clean_question
 from qa.reader.reader import Reader
-from qa.reader.runtime import load_reader, load_refusal
+from qa.reader.runtime import load_reader, load_refusal, load_verifier, verifier_dir
 from qa.retrieval import HybridParams, Retriever, check_mode
 from qa.scope import search_scope
 from qa.settings import DEFAULT_MODEL, Settings
@@ -76,6 +76,7 @@ class Assistant:
         self._write_lock = threading.Lock()  # one index build at a time
         self._loaded: _Loaded | None = None
         self._reader: Reader | None = None
+        self._verifier: Reader | None = None
         self._refusal: Refusal | None = None
         self._adapter: QueryAdapter | None = None
         self._warned = False
@@ -304,14 +305,16 @@ class Assistant:
         answer.filters, answer.notes = scope.filters.to_dict(), scope.notes
         return answer
 
-    def _evidence(self, searched: str, k: int, mode: str, filters: Filters, as_of: str | None):
+    def _evidence(self, searched: str, k: int, mode: str, filters: Filters, as_of: str | None,
+                  with_refusal: bool = True):
         """What an answer is composed from: the search scope, the ranked passages and what the
-        reader found in them (also what `training.calibrate` fits the refusal score on)."""
+        reader found in them (also what `training.calibrate` fits the refusal score on, without
+        loading the refusal it replaces)."""
         info = analyse_question(searched)
         with self._reading() as loaded:
             scope = search_scope(info, filters, loaded.store, as_of)
             hits = loaded.retriever.hits(scope.info, max(k, 5), mode, scope.filters)
-        return scope, hits, self._read(scope.info, hits)
+        return scope, hits, self._read(scope.info, hits, with_refusal)
 
     @property
     def reader(self) -> Reader | None:
@@ -326,15 +329,20 @@ class Assistant:
                 self._warned = True
             return None
         if self._reader is None:
-            self._reader, self._refusal = load_reader(self.settings), load_refusal()
+            self._verifier = load_verifier(self.settings, verifier_dir(self.settings))
+            self._reader = load_reader(self.settings)
         return self._reader
 
-    def _read(self, info: QuestionInfo, hits: Hits) -> Reading | None:
+    def _read(self, info: QuestionInfo, hits: Hits, with_refusal: bool = True) -> Reading | None:
         reader = self.reader
         if reader is None:
             return None
+        if with_refusal and self._refusal is None:
+            self._refusal = load_refusal(verifier_dir=verifier_dir(self.settings))
         passages = [p.text for p in hits.passages[:READER_PASSAGES]]
-        return Reading(reader.read(info.text, passages, limit=2 * READER_PASSAGES), self._refusal)
+        spans = reader.read(info.text, passages, limit=2 * READER_PASSAGES)
+        verified = self._verifier.read(info.text, passages, limit=2 * READER_PASSAGES) if self._verifier else None
+        return Reading(spans, self._refusal if with_refusal else None, verified)
 
     def _mode_and_k(self, mode: str | None, k: int | None) -> tuple[str, int]:
         return check_mode(mode or self.settings.retriever), self.settings.top_k if k is None else max(1, int(k))

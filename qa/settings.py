@@ -56,6 +56,10 @@ class Settings:
     title_prefix: bool = False  # embed "title\nchunk"; measured slightly worse on the seeds (docs/evaluation.md)
     # "on": the trained reader chooses answers and a calibrated score refusal; "off": the first version's rules
     reader: Literal["on", "off"] = "on"
+    # "on": "not found" reads the spans of the verifier (qa/reader/verifier, a second reader: one more
+    # read of the passages per question); "off": the reader's own, with the refusal calibrated for
+    # them (faster, and fewer unanswerable questions refused: docs/evaluation.md).
+    verifier: Literal["on", "off"] = "on"
     # "on": English questions' query vectors go through the shipped adapter (embeddings/adapters/en).
     # Off by default: fitted on news questions only, and on FacQA valid it ranks 2 more English
     # passages of 311 first and answers 1 more question right (docs/evaluation.md).

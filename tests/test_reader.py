@@ -182,11 +182,11 @@ def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_
     assert load_probe(tmp_path, reader_sha256) is None
     for features in (["margin", "answerable"], ["chosen_answerable", "margin", "top_score", "first_answerable"]):
         reads_probe = refusal | {"features": features, "weights": [1.0] * len(features)}
-        (tmp_path / "manifest.json").write_text(json.dumps({"refusal": reads_probe}))
+        (tmp_path / "manifest.json").write_text(json.dumps({"refusal_without_verifier": reads_probe}))
         with pytest.raises(ReaderMismatch, match="training.answerability"):
-            load_refusal(tmp_path)  # the calibrated score reads a probe that is not there
+            load_refusal(tmp_path, None)  # the calibrated score reads a probe that is not there
     constant_probe().save(tmp_path)
-    assert load_refusal(tmp_path).features == ("chosen_answerable", "margin", "top_score", "first_answerable")
+    assert load_refusal(tmp_path, None).features == ("chosen_answerable", "margin", "top_score", "first_answerable")
     manifest = {"refusal": refusal, "answerability": {"reader_sha256": "made for other weights"}}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ReaderMismatch, match="other reader weights"):
@@ -204,6 +204,91 @@ def test_a_probe_or_refusal_that_does_not_match_the_reader_is_refused_with_what_
     manifest["answerability"]["training"] = {"features_read_with": f"{EXPORT_TAG} int8"}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     assert load_probe(tmp_path, reader_sha256).w1.shape == (2, 5)
+
+
+def test_the_refusal_calibrated_on_the_verifier_needs_that_verifier_and_its_probe(tmp_path):
+    from qa.reader.model import ReaderMismatch
+    from qa.reader.runtime import load_refusal
+
+    reader, verifier = tmp_path / "reader", tmp_path / "verifier"
+    for folder in (reader, verifier):
+        folder.mkdir()
+        (folder / "reader.safetensors").write_bytes(folder.name.encode())
+    constant_probe().save(reader)
+    own = {"features": ["chosen_answerable", "margin"], "weights": [1.0, 1.0], "bias": 0.0, "threshold": 0.5,
+           "verifier_sha256": None}
+    verified = own | {"threshold": 0.25, "verifier_sha256": file_sha256(verifier / "reader.safetensors")}
+    (reader / "manifest.json").write_text(json.dumps({"refusal_without_verifier": own, "refusal": verified}))
+    assert load_refusal(reader, None).threshold == 0.5  # NEWSQA_VERIFIER=off: the reader's own spans
+    with pytest.raises(ReaderMismatch, match=f"probe, which is missing in {verifier}"):
+        load_refusal(reader, verifier)  # the features are the verifier's spans, scored by its probe
+    constant_probe().save(verifier)
+    assert load_refusal(reader, verifier).threshold == 0.25
+    (verifier / "reader.safetensors").write_bytes(b"retrained")
+    with pytest.raises(ReaderMismatch, match="another verifier.*training.calibrate"):
+        load_refusal(reader, verifier)
+    (verifier / "reader.safetensors").unlink()  # a deleted verifier: the refusal calibrated without one
+    assert load_refusal(reader, verifier).threshold == 0.5
+
+
+def test_the_verifier_is_read_when_shipped_and_on(tmp_path, monkeypatch):
+    import qa.reader.runtime as runtime
+    from qa.settings import Settings
+
+    monkeypatch.setattr(runtime, "VERIFIER_DIR", tmp_path)
+    assert runtime.verifier_dir(Settings()) is None  # none shipped
+    (tmp_path / "reader.safetensors").write_bytes(b"a verifier")
+    assert runtime.verifier_dir(Settings()) == tmp_path
+    assert runtime.verifier_dir(Settings(verifier="off")) is None
+    assert runtime.load_verifier(Settings(), None) is None
+
+
+def test_the_refusal_reads_the_verifiers_spans_and_the_answer_the_readers():
+    text = "Lavrov tiba di Pyongyang pada Rabu (18/10/2023) untuk kunjungan dua hari."
+    hits = Hits([passage("a", text)])
+    where = text.index("Pyongyang")
+    strong, weak = (Span(0, where, where + len("Pyongyang"), score=s, no_answer=1.0) for s in (8.0, 2.0))
+    question = "Where did Lavrov arrive?"
+    refusal = Refusal((1.0,), -3.0, 0.5)  # answers when the margin is above 3
+    info = analyse_question(question)
+    assert compose_answer(question, info, hits, reading=Reading([strong], refusal, verified=[weak])).abstained
+    answered = compose_answer(question, info, hits, reading=Reading([weak], refusal, verified=[strong]))
+    assert not answered.abstained and answered.citations[0].answer_spans == [(where, where + len("Pyongyang"))]
+    assert compose_answer(question, info, hits, reading=Reading([strong], refusal, verified=[])).abstained
+
+
+def test_int8_storage_rounds_as_the_int8_export_and_halves_the_file(tmp_path):
+    torch = pytest.importorskip("torch")
+    from qa.reader.model import int8_stored, read_weights, write_weights
+
+    model = tiny_model()
+    delta = {name: tensor.float() for name, tensor in model.state_dict().items() if "layer" in name.split(".")}
+    write_weights(delta, tmp_path / "int8.safetensors")
+    from safetensors.torch import load_file, save_file
+
+    stored = load_file(str(tmp_path / "int8.safetensors"))
+    assert {stored[k].dtype for k in delta if int8_stored(k)} == {torch.int8}
+    assert {stored[k].dtype for k in delta if not int8_stored(k)} == {torch.float16}
+    assert sum(int8_stored(k) for k in delta) == 6 * MIDDLE_LAYER - 6  # lower layers' feed-forward outputs: fp16
+    save_file({k: v.half().contiguous() for k, v in delta.items()}, str(tmp_path / "fp16.safetensors"))
+    loaded = read_weights(tmp_path / "int8.safetensors")
+    assert set(loaded) == set(delta) and not list(tmp_path.glob("*.partial"))
+    for name, tensor in delta.items():
+        if not int8_stored(name):
+            assert torch.allclose(loaded[name], tensor, atol=1e-3), name
+            continue
+        scale = tensor.abs().amax(dim=1, keepdim=True) / 127  # ONNX Runtime's symmetric per-channel int8 scale
+        assert torch.equal(torch.round(loaded[name] / scale), torch.round(tensor / scale)), name
+        assert torch.allclose(loaded[name].abs().amax(dim=1, keepdim=True), tensor.abs().amax(dim=1, keepdim=True))
+    assert fp16_files_still_load(tmp_path / "fp16.safetensors", delta)
+
+
+def fp16_files_still_load(path, delta) -> bool:
+    import torch
+
+    from qa.reader.model import read_weights
+
+    return all(torch.allclose(read_weights(path)[k], v, atol=1e-3) for k, v in delta.items())
 
 
 def test_saving_new_reader_weights_removes_the_probe_made_for_the_old_ones(tmp_path):
@@ -230,7 +315,7 @@ def test_a_reader_ships_the_layers_it_trained_and_loads_them_over_its_base(tmp_p
     for name, value in loaded.state_dict().items():
         mine = "layer" in name.split(".") and int(name.split(".")[name.split(".").index("layer") + 1]) >= layers_from
         source = trained if mine or name.startswith("qa_outputs.") else base
-        assert torch.allclose(value, source.state_dict()[name], atol=1e-2), name  # fp16 on disk
+        assert torch.allclose(value, source.state_dict()[name], atol=1e-2), name  # int8 or fp16 on disk
 
 
 def test_distractors_are_retrieved_passages_that_are_neither_the_own_passage_nor_hold_the_answer():
@@ -292,6 +377,12 @@ def test_the_calibration_cache_is_keyed_by_the_weights_and_the_runtime_that_ran_
     assert weights_tag(tmp_path, settings.with_(reader_precision="fp32")).endswith(onnx + "-reader-fp32")
     assert weights_tag(tmp_path, settings.with_(reader_precision="int8")).endswith(onnx)
     assert onnx + "-adapter-" in weights_tag(tmp_path, settings.with_(query_adapter="on"))  # moves English
+    reader_only, verifier = weights_tag(tmp_path, settings), tmp_path / "verifier"
+    verifier.mkdir()
+    (verifier / "reader.safetensors").write_bytes(b"a verifier")  # the features are its spans'
+    with_verifier = weights_tag(tmp_path, settings, verifier)
+    assert with_verifier.startswith(reader_only.removesuffix(onnx)) and with_verifier.endswith("-none" + onnx)
+    assert len(with_verifier) > len(reader_only)
 
 
 def test_a_missing_query_adapter_stops_the_calibration_with_what_to_do(tmp_path, monkeypatch):

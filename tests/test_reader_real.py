@@ -30,6 +30,17 @@ def test_lavrov_visits_are_listed_with_their_dates(real_assistant, question):
     assert any(c.passage.doc_id == "003_62443caccf3103da" for c in answer.citations)  # the 2025 talks
 
 
+def test_the_refusal_reads_the_verifier_unless_it_is_off_and_the_answer_stays_the_readers(real_assistant):
+    from qa import Assistant
+
+    question = "When did Lavrov visit Pyongyang?"
+    verified = real_assistant.ask(question)
+    own = Assistant(real_assistant.index_dir, real_assistant.settings.with_(verifier="off")).ask(question)
+    assert not verified.abstained and not own.abstained
+    assert verified.text == own.text and verified.citations == own.citations
+    assert verified.confidence != own.confidence  # two calibrated scores over two readers' spans
+
+
 def test_a_question_the_articles_do_not_answer_is_refused(real_assistant):
     answer = real_assistant.ask("Berapa harga tiket konser Taylor Swift di Jakarta tahun ini?")
     assert answer.abstained and answer.passages and answer.confidence < 0.5

@@ -14,6 +14,9 @@ answerable questions of FacQA and IDK-MRC asked over the other data set's passag
 (``asked_elsewhere``: a topic the articles never mention). ``--elsewhere`` such questions of each
 data set join the ``train`` questions, labelled unanswerable. Questions run the whole pipeline
 (retrieval over an index of their data set's passages, then the reader), as `qa eval` does.
+When a verifier is shipped (``qa/reader/verifier``), the features are read from its spans and
+its probe, as `ask` reads them, and the refusal is stored with its hash; with
+``NEWSQA_VERIFIER=off``, from the reader's own, and stored as the refusal without a verifier.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from qa.hashing import file_sha256
 from qa.reader.answerability import ANSWERABILITY_FILE
 from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
 from qa.reader.runtime import EXPORT_TAG as READER_EXPORT_TAG
+from qa.reader.runtime import refusal_key, verifier_dir, verifier_sha256
 from qa.settings import Settings
 from training.data import QUESTION_FILES, jsonl_rows
 from training.evaluate_reader import roc_auc
@@ -82,8 +86,9 @@ def asked_elsewhere(items: dict[str, list[tuple[str, bool]]], limit: int | None 
 def features(assistant: Assistant, question: str) -> dict[str, float]:
     """The refusal features of ``question`` as `ask` (and `qa eval -k 10`) computes them."""
     # A development tool reading the pipeline's evidence, the same call `ask` makes.
-    scope, hits, reading = assistant._evidence(question, 10, assistant.settings.retriever, Filters(), None)  # noqa: SLF001
-    return refusal_features(scope.info, reading.spans, hits)
+    scope, hits, reading = assistant._evidence(question, 10, assistant.settings.retriever, Filters(), None,  # noqa: SLF001
+                                               with_refusal=False)
+    return refusal_features(scope.info, reading.refusal_spans, hits)
 
 
 def cached_features(path: Path, by_set: dict[str, Assistant], items: dict[str, list[tuple[str, bool]]]) -> dict:
@@ -98,10 +103,12 @@ def cached_features(path: Path, by_set: dict[str, Assistant], items: dict[str, l
     return cache
 
 
-def weights_tag(weights: Path, settings: Settings) -> str:
-    """A short fingerprint of what the features depend on: the reader's and the probe's weights,
-    and the runtime and precision that run them."""
+def weights_tag(weights: Path, settings: Settings, verifier: Path | None = None) -> str:
+    """A short fingerprint of what the features depend on: the reader's and the probe's weights
+    (the verifier's too when it reads), and the runtime and precision that run them."""
     files = [weights / WEIGHTS_FILE, weights / ANSWERABILITY_FILE]
+    if verifier is not None:
+        files += [verifier / WEIGHTS_FILE, verifier / ANSWERABILITY_FILE]
     digests = [file_sha256(f)[:12] if f.is_file() else "none" for f in files]
     return "-".join([*digests, *runtime_tag(settings)])
 
@@ -201,7 +208,8 @@ def main() -> int:
     dev |= asked_elsewhere(dev)  # reported; the threshold rule looks at answerable questions only
     # The pipeline reads the shipped weights (qa/reader/weights): a reader trained elsewhere is
     # copied there first. Features of other weights are not reused.
-    tag = weights_tag(WEIGHTS_DIR, by_set["idkmrc"].settings)
+    verifier = verifier_dir(by_set["idkmrc"].settings)
+    tag = weights_tag(WEIGHTS_DIR, by_set["idkmrc"].settings, verifier)
     values = cached_features(args.cache / f"features-train-{tag}.json", by_set, train)
     values.update(cached_features(args.cache / f"features-valid-{tag}.json", by_set, dev))
     x = np.array([[values[f"{name}\t{q}"][f] for f in names] for name, items in train.items() for q, _ in items])
@@ -217,10 +225,12 @@ def main() -> int:
         return 0
     manifest_path = WEIGHTS_DIR / MANIFEST_FILE
     manifest = json.loads(manifest_path.read_text())
-    manifest["refusal"] = {"features": list(names), "weights": [round(float(w), 6) for w in weights],
-                           "bias": round(bias, 6), "threshold": round(threshold, 6), "calibration": report}
+    key = refusal_key(verifier is not None)
+    manifest[key] = {"features": list(names), "weights": [round(float(w), 6) for w in weights],
+                     "bias": round(bias, 6), "threshold": round(threshold, 6),
+                     "verifier_sha256": verifier and verifier_sha256(verifier), "calibration": report}
     manifest_path.write_text(json.dumps(manifest, indent=1))
-    print(json.dumps(manifest["refusal"], indent=1))
+    print(json.dumps(manifest[key], indent=1))
     return 0
 
 

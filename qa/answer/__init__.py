@@ -35,10 +35,17 @@ def not_found(lang: str) -> str:
 
 @dataclass(frozen=True)
 class Reading:
-    """What the reader found in the top passages (spans, best first) and how refusal is decided."""
+    """What the reader found in the top passages (spans, best first) and how refusal is decided:
+    the calibrated ``refusal`` score reads ``verified``, the verifier's spans in the same passages,
+    when a verifier is shipped (``qa.reader.runtime.load_verifier``), else the reader's spans."""
 
     spans: list
-    refusal: Refusal
+    refusal: Refusal | None
+    verified: list | None = None
+
+    @property
+    def refusal_spans(self) -> list:
+        return self.spans if self.verified is None else self.verified
 
 
 def compose_answer(question: str, info: QuestionInfo, hits: Hits, params: AnswerParams = DEFAULT_PARAMS,
@@ -76,7 +83,7 @@ def _from_rules(question: str, info: QuestionInfo, hits: Hits, params: AnswerPar
 
 def _from_reading(question: str, info: QuestionInfo, hits: Hits, params: AnswerParams, reading: Reading,
                   rewritten: str, lang: str) -> Answer:
-    features = refusal_features(info, reading.spans, hits, reading.refusal.features, params)
+    features = refusal_features(info, reading.refusal_spans, hits, reading.refusal.features, params)
     confidence = reading.refusal.probability(features) if hits.passages else 0.0
     ranked = read_candidates(info, reading.spans, hits, params)
     if confidence < reading.refusal.threshold or not ranked:

@@ -11,6 +11,8 @@ from qa.errors import mapped
 from qa.hashing import file_sha256
 from qa.reader.answerability import ANSWERABILITY_FILE, FEATURE_LAYOUT, MIDDLE_LAYER, Answerability
 from qa.reader.model import (
+    FP32_OUTPUT_LAYERS,
+    VERIFIER_DIR,
     WEIGHTS_DIR,
     WEIGHTS_FILE,
     ReaderMismatch,
@@ -26,7 +28,7 @@ from qa.settings import Settings
 EXPORT_VERSION = 3  # 2: the export returns the states the probe reads; 3: KEEP_FP32 below
 # int8 rounding of the feed-forward output's input (GELU activations, long-tailed, one scale per
 # batch) in the lower layers is what moved the int8 reader furthest from fp32 (docs/evaluation.md).
-KEEP_FP32 = r"/layer\.[0-5]/output/dense/"
+KEEP_FP32 = rf"/layer\.[{min(FP32_OUTPUT_LAYERS)}-{max(FP32_OUTPUT_LAYERS)}]/output/dense/"
 EXPORT_TAG = f"onnx{EXPORT_VERSION}"  # names the recipe where features read with it are recorded or cached
 _LOADED: dict[tuple, Reader] = {}
 _LOCK = threading.Lock()
@@ -42,16 +44,45 @@ def load_reader(settings: Settings, weights_dir: Path = WEIGHTS_DIR, with_probe:
         return _LOADED[key]
 
 
-def load_refusal(weights_dir: Path = WEIGHTS_DIR) -> Refusal:
-    """The calibrated refusal score stored with the reader; until one is calibrated, "the best span
-    beats no-answer" (a margin above 0)."""
-    calibrated = read_manifest(weights_dir).get("refusal")
+def refusal_key(verified: bool) -> str:
+    """Where the reader's manifest keeps the refusal calibrated on the verifier's spans, or on its own."""
+    return "refusal" if verified else "refusal_without_verifier"
+
+
+def load_refusal(weights_dir: Path = WEIGHTS_DIR, verifier_dir: Path | None = VERIFIER_DIR) -> Refusal:
+    """The calibrated refusal score stored with the reader: the one read from the spans of the
+    verifier in ``verifier_dir`` when there is one (None: the verifier is off), else the one read
+    from the reader's own; until one is calibrated, "the best span beats no-answer" (a margin above
+    0). Refused when it was calibrated on another verifier."""
+    present = verifier_sha256(verifier_dir) if verifier_dir is not None else None
+    calibrated = read_manifest(weights_dir).get(refusal_key(present is not None))
     if not calibrated:
         return Refusal((1.0,), 0.0, 0.5)
-    if PROBE_FEATURES & set(calibrated["features"]) and not (Path(weights_dir) / ANSWERABILITY_FILE).is_file():
-        raise ReaderMismatch(f"The refusal in {weights_dir} reads the answerability probe, which is missing; "
-                             "train it with `python -m training.answerability`, then `python -m training.calibrate`.")
+    if calibrated.get("verifier_sha256") != present:
+        raise ReaderMismatch(f"The refusal in {weights_dir} was calibrated on another verifier than the one in "
+                             f"{verifier_dir}; restore it (`git checkout qa/reader`) or recalibrate with "
+                             "`python -m training.calibrate`.")
+    read_by = Path(weights_dir if present is None else verifier_dir)  # whose spans and probe the score reads
+    if PROBE_FEATURES & set(calibrated["features"]) and not (read_by / ANSWERABILITY_FILE).is_file():
+        raise ReaderMismatch(f"The refusal in {weights_dir} reads the answerability probe, which is missing in "
+                             f"{read_by}; train it with `python -m training.answerability --weights {read_by}`, "
+                             "then `python -m training.calibrate`.")
     return Refusal.from_manifest(calibrated)
+
+
+def verifier_sha256(verifier_dir: Path = VERIFIER_DIR) -> str | None:
+    path = Path(verifier_dir) / WEIGHTS_FILE
+    return file_sha256(path) if path.is_file() else None
+
+
+def verifier_dir(settings: Settings) -> Path | None:
+    """The verifier's folder, or None when it is off (``NEWSQA_VERIFIER=off``) or none is shipped."""
+    return VERIFIER_DIR if settings.verifier == "on" and verifier_sha256(VERIFIER_DIR) is not None else None
+
+
+def load_verifier(settings: Settings, folder: Path | None) -> Reader | None:
+    """The verifier (a second reader whose spans the refusal reads) in ``folder``, or None."""
+    return None if folder is None else load_reader(settings, folder)
 
 
 def load_probe(weights_dir: Path, reader_sha256: str, runtime: str = "onnx") -> Answerability | None:
