@@ -97,7 +97,7 @@ def pipeline(data: Path, rows: list[dict], judge, chars: int) -> None:
         # A measurement reading the pipeline's evidence, the same call `ask` makes.
         scope, hits, reading = assistant._evidence(  # noqa: SLF001
             row["question"], 10, assistant.settings.retriever, Filters(), None)
-        shipped.append(reading.refusal.logit(refusal_features(scope.info, reading.spans, hits,
+        shipped.append(reading.refusal.logit(refusal_features(scope.info, reading.refusal_spans, hits,
                                                               reading.refusal.features)))
         started = time.perf_counter()
         if reading.spans:
