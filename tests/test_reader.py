@@ -283,6 +283,28 @@ def test_int8_storage_rounds_as_the_int8_export_and_halves_the_file(tmp_path):
     assert fp16_files_still_load(tmp_path / "fp16.safetensors", delta)
 
 
+def test_store_int8_rewrites_an_fp16_reader_and_names_the_file_it_came_from(tmp_path, monkeypatch, capsys):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+
+    from qa.reader.model import read_weights
+    from training import store_int8
+
+    delta = {name: t.float() for name, t in tiny_model().state_dict().items() if "layer" in name.split(".")}
+    save_file({k: v.half().contiguous() for k, v in delta.items()}, str(tmp_path / "reader.safetensors"))
+    (tmp_path / "manifest.json").write_text(json.dumps({"dtype": "float16"}))
+    fp16_sha256 = file_sha256(tmp_path / "reader.safetensors")
+    monkeypatch.setattr("sys.argv", ["store_int8", str(tmp_path)])
+    assert store_int8.main() == 0
+    manifest = read_manifest(tmp_path)
+    assert manifest["dtype"].startswith("int8") and manifest["stored"]["from_sha256"] == fp16_sha256
+    assert all(torch.allclose(read_weights(tmp_path / "reader.safetensors")[k], v, atol=1e-3) for k, v in delta.items())
+    monkeypatch.setattr("sys.argv", ["store_int8", str(tmp_path / "elsewhere")])
+    with pytest.raises(SystemExit):
+        store_int8.main()
+    assert "holds no reader" in capsys.readouterr().err
+
+
 def fp16_files_still_load(path, delta) -> bool:
     import torch
 

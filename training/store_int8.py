@@ -23,6 +23,8 @@ def main() -> int:
     parser.add_argument("folder", type=Path, help="a reader folder (reader.safetensors and manifest.json)")
     args = parser.parse_args()
     path = args.folder / WEIGHTS_FILE
+    if not path.is_file() or not (args.folder / MANIFEST_FILE).is_file():
+        parser.error(f"{args.folder} holds no reader ({WEIGHTS_FILE} and {MANIFEST_FILE})")
     before, before_sha256 = path.stat().st_size, file_sha256(path)
     write_weights(read_weights(path), path)
     manifest_path = args.folder / MANIFEST_FILE
