@@ -23,7 +23,7 @@ from qa.generation.models import chat_model as configured_chat_model
 from qa.indexer import build_index, remove_documents
 from qa.question import QuestionInfo, analyse_question, clean_question
 from qa.reader.reader import Reader
-from qa.reader.runtime import load_reader, load_refusal, load_verifier, verifier_dir
+from qa.reader.runtime import configured_verifier_dir, load_reader, load_refusal, load_verifier
 from qa.retrieval import HybridParams, Retriever, check_mode
 from qa.scope import search_scope
 from qa.settings import DEFAULT_MODEL, Settings
@@ -329,7 +329,7 @@ class Assistant:
                 self._warned = True
             return None
         if self._reader is None:
-            self._verifier = load_verifier(self.settings, verifier_dir(self.settings))
+            self._verifier = load_verifier(self.settings, configured_verifier_dir(self.settings))
             self._reader = load_reader(self.settings)
         return self._reader
 
@@ -338,7 +338,7 @@ class Assistant:
         if reader is None:
             return None
         if with_refusal and self._refusal is None:
-            self._refusal = load_refusal(verifier_dir=verifier_dir(self.settings))
+            self._refusal = load_refusal(verifier_dir=configured_verifier_dir(self.settings))
         passages = [p.text for p in hits.passages[:READER_PASSAGES]]
         spans = reader.read(info.text, passages, limit=2 * READER_PASSAGES)
         verified = self._verifier.read(info.text, passages, limit=2 * READER_PASSAGES) if self._verifier else None

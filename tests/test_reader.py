@@ -236,10 +236,10 @@ def test_the_verifier_is_read_when_shipped_and_on(tmp_path, monkeypatch):
     from qa.settings import Settings
 
     monkeypatch.setattr(runtime, "VERIFIER_DIR", tmp_path)
-    assert runtime.verifier_dir(Settings()) is None  # none shipped
+    assert runtime.configured_verifier_dir(Settings()) is None  # none shipped
     (tmp_path / "reader.safetensors").write_bytes(b"a verifier")
-    assert runtime.verifier_dir(Settings()) == tmp_path
-    assert runtime.verifier_dir(Settings(verifier="off")) is None
+    assert runtime.configured_verifier_dir(Settings()) == tmp_path
+    assert runtime.configured_verifier_dir(Settings(verifier="off")) is None
     assert runtime.load_verifier(Settings(), None) is None
 
 
@@ -280,7 +280,8 @@ def test_int8_storage_rounds_as_the_int8_export_and_halves_the_file(tmp_path):
         scale = tensor.abs().amax(dim=1, keepdim=True) / 127  # ONNX Runtime's symmetric per-channel int8 scale
         assert torch.equal(torch.round(loaded[name] / scale), torch.round(tensor / scale)), name
         assert torch.allclose(loaded[name].abs().amax(dim=1, keepdim=True), tensor.abs().amax(dim=1, keepdim=True))
-    assert fp16_files_still_load(tmp_path / "fp16.safetensors", delta)
+    fp16 = read_weights(tmp_path / "fp16.safetensors")  # files of earlier versions still load
+    assert all(torch.allclose(fp16[k], v, atol=1e-3) for k, v in delta.items())
 
 
 def test_store_int8_rewrites_an_fp16_reader_and_names_the_file_it_came_from(tmp_path, monkeypatch, capsys):
@@ -298,19 +299,12 @@ def test_store_int8_rewrites_an_fp16_reader_and_names_the_file_it_came_from(tmp_
     assert store_int8.main() == 0
     manifest = read_manifest(tmp_path)
     assert manifest["dtype"].startswith("int8") and manifest["stored"]["from_sha256"] == fp16_sha256
-    assert all(torch.allclose(read_weights(tmp_path / "reader.safetensors")[k], v, atol=1e-3) for k, v in delta.items())
+    stored = read_weights(tmp_path / "reader.safetensors")
+    assert all(torch.allclose(stored[k], v, atol=1e-3) for k, v in delta.items())
     monkeypatch.setattr("sys.argv", ["store_int8", str(tmp_path / "elsewhere")])
     with pytest.raises(SystemExit):
         store_int8.main()
     assert "holds no reader" in capsys.readouterr().err
-
-
-def fp16_files_still_load(path, delta) -> bool:
-    import torch
-
-    from qa.reader.model import read_weights
-
-    return all(torch.allclose(read_weights(path)[k], v, atol=1e-3) for k, v in delta.items())
 
 
 def test_saving_new_reader_weights_removes_the_probe_made_for_the_old_ones(tmp_path):

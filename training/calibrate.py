@@ -41,7 +41,7 @@ from qa.hashing import file_sha256
 from qa.reader.answerability import ANSWERABILITY_FILE
 from qa.reader.model import MANIFEST_FILE, WEIGHTS_DIR, WEIGHTS_FILE
 from qa.reader.runtime import EXPORT_TAG as READER_EXPORT_TAG
-from qa.reader.runtime import refusal_key, verifier_dir, verifier_sha256
+from qa.reader.runtime import configured_verifier_dir, refusal_key, verifier_sha256
 from qa.settings import Settings
 from training.data import QUESTION_FILES, jsonl_rows
 from training.evaluate_reader import roc_auc
@@ -208,7 +208,7 @@ def main() -> int:
     dev |= asked_elsewhere(dev)  # reported; the threshold rule looks at answerable questions only
     # The pipeline reads the shipped weights (qa/reader/weights): a reader trained elsewhere is
     # copied there first. Features of other weights are not reused.
-    verifier = verifier_dir(by_set["idkmrc"].settings)
+    verifier = configured_verifier_dir(by_set["idkmrc"].settings)
     tag = weights_tag(WEIGHTS_DIR, by_set["idkmrc"].settings, verifier)
     values = cached_features(args.cache / f"features-train-{tag}.json", by_set, train)
     values.update(cached_features(args.cache / f"features-valid-{tag}.json", by_set, dev))
@@ -228,7 +228,7 @@ def main() -> int:
     key = refusal_key(verifier is not None)
     manifest[key] = {"features": list(names), "weights": [round(float(w), 6) for w in weights],
                      "bias": round(bias, 6), "threshold": round(threshold, 6),
-                     "verifier_sha256": verifier and verifier_sha256(verifier), "calibration": report}
+                     "verifier_sha256": verifier_sha256(verifier) if verifier else None, "calibration": report}
     manifest_path.write_text(json.dumps(manifest, indent=1))
     print(json.dumps(manifest[key], indent=1))
     return 0

@@ -13,9 +13,9 @@ layer trained (``--layers-from 0``).
 Trains on the ``train`` splits only (FacQA Indonesian, English and machine-translated English;
 IDK-MRC); ``python -m training.evaluate_reader --record`` then reports on ``valid``. The
 word-embedding table (and the layers below ``--layers-from``) stay frozen, so the reader shares
-them with the embedder and ships only what it changed: the trained layers and the head, in fp16
-safetensors with a manifest (``qa/reader/weights/``). Runs on a GPU when there is one (in bf16
-autocast).
+them with the embedder and ships only what it changed: the trained layers and the head, in
+safetensors (linear weights int8, the rest fp16: ``qa.reader.model.write_weights``) with a
+manifest (``qa/reader/weights/``). Runs on a GPU when there is one (in bf16 autocast).
 """
 
 from __future__ import annotations

@@ -75,9 +75,10 @@ def verifier_sha256(verifier_dir: Path = VERIFIER_DIR) -> str | None:
     return file_sha256(path) if path.is_file() else None
 
 
-def verifier_dir(settings: Settings) -> Path | None:
-    """The verifier's folder, or None when it is off (``NEWSQA_VERIFIER=off``) or none is shipped."""
-    return VERIFIER_DIR if settings.verifier == "on" and verifier_sha256(VERIFIER_DIR) is not None else None
+def configured_verifier_dir(settings: Settings) -> Path | None:
+    """The verifier's folder, or None when it is off (``NEWSQA_VERIFIER=off``) or none is shipped.
+    Only looks for the file: ``load_refusal`` and ``load_reader`` hash it."""
+    return VERIFIER_DIR if settings.verifier == "on" and (VERIFIER_DIR / WEIGHTS_FILE).is_file() else None
 
 
 def load_verifier(settings: Settings, folder: Path | None) -> Reader | None:
